@@ -1,0 +1,31 @@
+#ifndef RP_CORE_LOG_H
+#define RP_CORE_LOG_H
+
+#include <stdarg.h>
+
+typedef enum rp_log_level {
+    RP_LOG_DEBUG = 0,
+    RP_LOG_INFO = 1,
+    RP_LOG_WARN = 2,
+    RP_LOG_ERROR = 3,
+} rp_log_level_t;
+
+/* Sets the threshold below which messages are dropped. */
+void rp_log_set_level(rp_log_level_t level);
+
+/* Parses "debug", "info", "warn" or "error"; returns -1 for anything else. */
+int rp_log_parse_level(const char *s);
+
+/* Writes one JSON line {"ts","level","msg"} to stderr; lines from several
+ * threads never interleave. */
+void rp_log(rp_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Writes a preformatted JSON object as one line on stdout (the access log). */
+void rp_log_access(const char *json_line);
+
+#define rp_log_debug(...) rp_log(RP_LOG_DEBUG, __VA_ARGS__)
+#define rp_log_info(...) rp_log(RP_LOG_INFO, __VA_ARGS__)
+#define rp_log_warn(...) rp_log(RP_LOG_WARN, __VA_ARGS__)
+#define rp_log_error(...) rp_log(RP_LOG_ERROR, __VA_ARGS__)
+
+#endif

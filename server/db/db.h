@@ -1,0 +1,97 @@
+#ifndef RP_DB_DB_H
+#define RP_DB_DB_H
+
+#include <stdbool.h>
+
+#include "core/status.h"
+
+/* One PostgreSQL connection. Only server/db sees libpq; everyone else uses
+ * these calls. A connection belongs to one thread at a time (a worker owns
+ * one for its whole life). */
+typedef struct rp_db rp_db_t;
+
+/* The rows of one statement, in text format. */
+typedef struct rp_dbres rp_dbres_t;
+
+/* Connects. When set_role is not NULL, the session runs SET ROLE to it once
+ * connected (used when the serving role has no login of its own). A
+ * connection that fails is still returned (so the caller can retry with
+ * rp_db_ensure) together with RP_EDB_UNAVAILABLE; *out is NULL only on
+ * RP_ENOMEM. */
+rp_status_t rp_db_open(rp_db_t **out, const char *conninfo, const char *set_role);
+
+/* Closes and frees. NULL is fine. */
+void rp_db_close(rp_db_t *db);
+
+/* Makes sure the connection is usable, reconnecting with exponential backoff
+ * (50 ms doubling to 5 s) when it was lost: returns RP_OK or, while the
+ * database stays away or the backoff has not elapsed, RP_EDB_UNAVAILABLE
+ * at once (callers answer 503 instead of waiting). */
+rp_status_t rp_db_ensure(rp_db_t *db);
+
+/* True while the connection is believed to be up. */
+bool rp_db_connected(const rp_db_t *db);
+
+/* Starts a transaction scoped to tenant_id (NULL: no tenant, which under
+ * row-level security sees no tenant rows). Nothing is sent yet: BEGIN, the
+ * tenant guard and the first statement go to the server in one pipelined
+ * round trip. The guard sets rapport.tenant_id only if the tenant exists
+ * and is active; otherwise the first rp_db_exec returns RP_ETENANT. */
+rp_status_t rp_db_begin(rp_db_t *db, const char *tenant_id);
+
+/* Runs one statement with text parameters ($1..$n; NULL entries are SQL
+ * NULL). Inside rp_db_begin it joins the transaction; outside it runs on its
+ * own. out may be NULL when the rows are not wanted. On RP_EDB the message,
+ * SQLSTATE and constraint are kept for rp_db_error*(); a unique violation
+ * returns RP_ECONFLICT. */
+rp_status_t rp_db_exec(rp_db_t *db, const char *sql, int nparams, const char *const *params,
+                       rp_dbres_t **out);
+
+/* Commits the transaction opened by rp_db_begin. A transaction in which no
+ * statement ran costs nothing. */
+rp_status_t rp_db_commit(rp_db_t *db);
+
+/* Rolls back (or forgets a transaction that never reached the server). */
+void rp_db_rollback(rp_db_t *db);
+
+/* True between rp_db_begin and commit/rollback. */
+bool rp_db_in_tx(const rp_db_t *db);
+
+/* A single read in one round trip: tenant guard and statement pipelined in
+ * one implicit transaction, no BEGIN/COMMIT. Returns RP_ETENANT when the
+ * tenant is not active. */
+rp_status_t rp_db_read(rp_db_t *db, const char *tenant_id, const char *sql, int nparams,
+                       const char *const *params, rp_dbres_t **out);
+
+/* Runs a multi-statement SQL script with the simple query protocol (no
+ * parameters); used by migrations. */
+rp_status_t rp_db_script(rp_db_t *db, const char *sql);
+
+/* The last error message from the server or the connection ("" if none). */
+const char *rp_db_error(const rp_db_t *db);
+
+/* The SQLSTATE of the last error ("" if none). */
+const char *rp_db_sqlstate(const rp_db_t *db);
+
+/* The constraint named by the last error ("" if none). */
+const char *rp_db_constraint(const rp_db_t *db);
+
+/* Number of rows. */
+int rp_dbres_rows(const rp_dbres_t *res);
+
+/* Rows affected by an INSERT/UPDATE/DELETE. */
+long rp_dbres_affected(const rp_dbres_t *res);
+
+/* Value at row, col in text form; "" for NULL. */
+const char *rp_dbres_get(const rp_dbres_t *res, int row, int col);
+
+/* True when the value is SQL NULL. */
+bool rp_dbres_null(const rp_dbres_t *res, int row, int col);
+
+/* Column index by name, -1 if absent. */
+int rp_dbres_col(const rp_dbres_t *res, const char *name);
+
+/* Frees a result. NULL is fine. */
+void rp_dbres_free(rp_dbres_t *res);
+
+#endif

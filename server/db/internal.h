@@ -1,0 +1,95 @@
+#ifndef RP_DB_INTERNAL_H
+#define RP_DB_INTERNAL_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/uuid.h"
+#include "db/db.h"
+
+/* Shared by the files of server/db only: nothing outside this folder may
+ * include it, so libpq types stay here. */
+
+/* Prepared statements kept per connection. Bounded so that generated SQL
+ * (query compiler, scripts) cannot grow a backend's memory without limit. */
+#define RP_DB_STMT_CACHE 128
+
+/* Statements evicted from the cache whose DEALLOCATE has not been sent yet. */
+#define RP_DB_DEALLOC_MAX 16
+
+typedef struct rp_stmt {
+    char *sql;        /* the key; NULL when the slot is free */
+    uint64_t hash;    /* of sql, compared before the text */
+    uint64_t used;    /* last use tick, for least-recently-used eviction */
+    char name[24];    /* server-side statement name */
+    bool ready;       /* the server has it (the Parse succeeded) */
+} rp_stmt_t;
+
+struct rp_db {
+    PGconn *conn;
+    char *conninfo;
+    char *set_role;
+    bool connected;
+
+    /* Reconnection pacing, in monotonic milliseconds. */
+    int64_t next_attempt_ms;
+    int backoff_ms;
+
+    /* Transaction state between rp_db_begin and commit/rollback. */
+    bool in_tx;
+    bool tx_sent;            /* BEGIN reached the server */
+    rp_status_t tx_failure;  /* RP_OK, or why the transaction can no longer commit */
+    bool has_tenant;
+    char tenant_id[RP_UUID_LEN + 1];
+
+    rp_stmt_t stmts[RP_DB_STMT_CACHE];
+    uint64_t tick;
+    unsigned long next_stmt_id;
+    char dealloc[RP_DB_DEALLOC_MAX][24];
+    int ndealloc;
+
+    char errmsg[512];
+    char sqlstate[6];
+    char constraint[128];
+};
+
+struct rp_dbres {
+    PGresult *res;
+};
+
+/* Milliseconds of CLOCK_MONOTONIC. */
+int64_t rp_db_now_ms(void);
+
+/* Records a client-side error message (no SQLSTATE). */
+void rp_db_set_error(rp_db_t *db, const char *msg);
+
+/* Clears the last error. */
+void rp_db_clear_error(rp_db_t *db);
+
+/* Records the error carried by res and returns the status it maps to:
+ * RP_ECONFLICT for a unique violation, RP_EDB_UNAVAILABLE when the
+ * connection is gone (and marks it so), RP_EDB otherwise. */
+rp_status_t rp_db_fail_result(rp_db_t *db, const PGresult *res);
+
+/* Marks the connection lost: the next rp_db_ensure reconnects. */
+void rp_db_mark_lost(rp_db_t *db, const char *why);
+
+/* True when the connection is no longer usable after an error. */
+bool rp_db_conn_broken(const rp_db_t *db);
+
+/* Finds sql in the cache (or makes room for it) and returns its slot.
+ * *fresh is set when the statement must be prepared on the server first. */
+rp_stmt_t *rp_db_stmt_get(rp_db_t *db, const char *sql, bool *fresh);
+
+/* Forgets a statement whose preparation failed or whose plan went stale. */
+void rp_db_stmt_drop(rp_db_t *db, rp_stmt_t *s);
+
+/* Empties the cache without telling the server (after a reconnect the old
+ * session's statements are gone anyway). */
+void rp_db_stmt_reset(rp_db_t *db);
+
+/* Frees the cache's memory. */
+void rp_db_stmt_free(rp_db_t *db);
+
+#endif

@@ -1,0 +1,83 @@
+#ifndef RP_HTTP_INTERNAL_H
+#define RP_HTTP_INTERNAL_H
+
+/* Shared between the files of server/http that speak h2o. Nothing outside
+ * server/http includes this. */
+
+#include <h2o.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include "core/app.h"
+#include "core/metrics.h"
+#include "core/request.h"
+#include "core/worker.h"
+
+typedef struct rp_loop rp_loop_t;
+
+/* One request travelling from an HTTP thread to a worker and back. */
+typedef struct rp_task {
+    h2o_multithread_message_t msg; /* how the worker hands it back */
+    rp_ctx_t ctx;
+    rp_loop_t *loop;
+    h2o_req_t *req; /* NULL once the client has gone away */
+    struct rp_task_guard *guard;
+    struct timespec started;
+} rp_task_t;
+
+/* Lives in the h2o request pool; its dispose callback tells the task that the
+ * request is gone, so a late response is dropped instead of written to freed
+ * memory. */
+typedef struct rp_task_guard {
+    rp_task_t *task;
+} rp_task_guard_t;
+
+/* One event loop thread. */
+struct rp_loop {
+    int index;
+    pthread_t thread;
+    h2o_evloop_t *evloop;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept_ctx;
+    h2o_socket_t *listener;
+    h2o_multithread_queue_t *queue;
+    h2o_multithread_receiver_t done_receiver;    /* finished tasks */
+    h2o_multithread_receiver_t control_receiver; /* shutdown */
+    h2o_multithread_message_t stop_msg;
+    long inflight; /* touched only by this loop's thread */
+    int stopping;
+    struct timespec deadline;
+    struct rp_server *server;
+};
+
+/* The running server. */
+typedef struct rp_server {
+    rp_app_t *app;
+    h2o_globalconf_t globalconf;
+    rp_workers_t *workers;
+    rp_loop_t *loops;
+    int nloops;
+    atomic_long inflight; /* across loops, for metrics */
+} rp_server_t;
+
+/* Installs the request handler and the problem filter on the host config. */
+void rp_http_setup_handlers(rp_server_t *srv, h2o_hostconf_t *host);
+
+/* Worker-side job entry points for rp_workers_start. */
+void rp_http_run_task(void *job, rp_db_t *db, void *arg);
+void rp_http_drop_task(void *job, void *arg);
+
+/* The loop-side receiver of finished tasks. */
+void rp_http_on_tasks_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages);
+
+/* Adds the problem filter that rewrites h2o's own plain-text errors (413 and
+ * friends) into RFC 9457 documents. */
+void rp_http_register_problem_filter(h2o_pathconf_t *pathconf);
+
+/* Current gauges for /metrics. */
+void rp_http_gauges(rp_server_t *srv, rp_metrics_gauges_t *g);
+
+/* The server, for inline handlers (/metrics) that need its gauges. */
+extern rp_server_t *rp_http_current;
+
+#endif

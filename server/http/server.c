@@ -1,0 +1,239 @@
+#include "http/server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/metrics.h"
+#include "http/internal.h"
+
+rp_server_t *rp_http_current;
+
+static int open_listener(const char *host, int port, char *err, size_t errlen)
+{
+    struct addrinfo hints = {0}, *ai = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char portstr[16];
+    snprintf(portstr, sizeof portstr, "%d", port);
+    int rc = getaddrinfo(host, portstr, &hints, &ai);
+    if (rc != 0) {
+        snprintf(err, errlen, "listen address %s: %s", host, gai_strerror(rc));
+        return -1;
+    }
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int on = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0 ||
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0 ||
+        bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
+        snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(ai);
+    return fd;
+}
+
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+    if (err != NULL)
+        return;
+    rp_loop_t *loop = listener->data;
+    /* Accept in a small batch: SO_REUSEPORT spreads connections, and a
+     * bounded batch keeps one busy loop from starving its requests. */
+    for (int i = 0; i < 16; i++) {
+        h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
+        if (sock == NULL)
+            return;
+        h2o_accept(&loop->accept_ctx, sock);
+    }
+}
+
+static void on_control(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    rp_loop_t *loop = H2O_STRUCT_FROM_MEMBER(rp_loop_t, control_receiver, receiver);
+    while (!h2o_linklist_is_empty(messages)) {
+        h2o_multithread_message_t *m =
+            H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
+        h2o_linklist_unlink(&m->link);
+    }
+    if (loop->stopping)
+        return;
+    loop->stopping = 1;
+    clock_gettime(CLOCK_MONOTONIC, &loop->deadline);
+    loop->deadline.tv_sec += loop->server->app->cfg.shutdown_timeout;
+    if (loop->listener != NULL) {
+        h2o_socket_read_stop(loop->listener);
+        h2o_socket_close(loop->listener);
+        loop->listener = NULL;
+    }
+    /* Idle keep-alive connections are closed and busy ones told to close
+     * after their response. */
+    h2o_context_request_shutdown(&loop->ctx);
+}
+
+static int past(const struct timespec *deadline)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > deadline->tv_sec ||
+           (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
+static void *loop_main(void *p)
+{
+    rp_loop_t *loop = p;
+    while (!(loop->stopping && (loop->inflight == 0 || past(&loop->deadline))))
+        h2o_evloop_run(loop->evloop, loop->stopping ? 50 : INT32_MAX);
+    if (loop->inflight > 0)
+        rp_log_warn("loop %d: %ld requests still running at the shutdown deadline", loop->index,
+                    loop->inflight);
+    return NULL;
+}
+
+static rp_status_t loop_init(rp_server_t *srv, rp_loop_t *loop, int index, char *err, size_t errlen)
+{
+    loop->index = index;
+    loop->server = srv;
+    loop->evloop = h2o_evloop_create();
+    h2o_context_init(&loop->ctx, loop->evloop, &srv->globalconf);
+    loop->accept_ctx.ctx = &loop->ctx;
+    loop->accept_ctx.hosts = srv->globalconf.hosts;
+    loop->queue = h2o_multithread_create_queue(loop->evloop);
+    h2o_multithread_register_receiver(loop->queue, &loop->done_receiver, rp_http_on_tasks_done);
+    h2o_multithread_register_receiver(loop->queue, &loop->control_receiver, on_control);
+    int fd = open_listener(srv->app->cfg.listen_host, srv->app->cfg.listen_port, err, errlen);
+    if (fd < 0)
+        return RP_EIO;
+    loop->listener = h2o_evloop_socket_create(loop->evloop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    loop->listener->data = loop;
+    h2o_socket_read_start(loop->listener, on_accept);
+    return RP_OK;
+}
+
+static void loop_dispose(rp_loop_t *loop)
+{
+    if (loop->evloop == NULL)
+        return;
+    if (loop->listener != NULL) {
+        h2o_socket_read_stop(loop->listener);
+        h2o_socket_close(loop->listener);
+        loop->listener = NULL;
+    }
+    /* Deliver whatever the workers handed back after the loop stopped, so
+     * every task is freed. */
+    h2o_evloop_run(loop->evloop, 0);
+    h2o_multithread_unregister_receiver(loop->queue, &loop->done_receiver);
+    h2o_multithread_unregister_receiver(loop->queue, &loop->control_receiver);
+    h2o_multithread_destroy_queue(loop->queue);
+    h2o_context_dispose(&loop->ctx);
+    h2o_evloop_destroy(loop->evloop);
+    loop->evloop = NULL;
+}
+
+void rp_http_gauges(rp_server_t *srv, rp_metrics_gauges_t *g)
+{
+    memset(g, 0, sizeof *g);
+    if (srv->workers)
+        rp_workers_stats(srv->workers, &g->queue_depth, &g->workers_busy, &g->db_connected,
+                         &g->workers);
+    g->inflight = atomic_load(&srv->inflight);
+}
+
+rp_status_t rp_server_run(rp_app_t *app)
+{
+    rp_status_t st = RP_OK;
+    char err[256] = "";
+    rp_server_t *srv = calloc(1, sizeof *srv);
+    if (srv == NULL)
+        return RP_ENOMEM;
+    srv->app = app;
+    rp_http_current = srv;
+
+    /* Signals are taken by sigwait in this thread only; every thread created
+     * below inherits the blocked mask. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    h2o_config_init(&srv->globalconf);
+    srv->globalconf.max_request_entity_size = app->cfg.max_body;
+    srv->globalconf.server_name = h2o_iovec_init(H2O_STRLIT("rapport"));
+    h2o_hostconf_t *host =
+        h2o_config_register_host(&srv->globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    rp_http_setup_handlers(srv, host);
+
+    st = rp_workers_start(&srv->workers, app->cfg.workers, 4096, app->app_conninfo,
+                          app->app_set_role, rp_http_run_task, rp_http_drop_task, srv);
+    if (st != RP_OK) {
+        snprintf(err, sizeof err, "could not start the workers");
+        goto fail;
+    }
+
+    srv->nloops = app->cfg.http_threads;
+    srv->loops = calloc((size_t)srv->nloops, sizeof(rp_loop_t));
+    if (srv->loops == NULL) {
+        st = RP_ENOMEM;
+        goto fail;
+    }
+    for (int i = 0; i < srv->nloops; i++) {
+        st = loop_init(srv, &srv->loops[i], i, err, sizeof err);
+        if (st != RP_OK)
+            goto fail;
+    }
+    for (int i = 0; i < srv->nloops; i++)
+        pthread_create(&srv->loops[i].thread, NULL, loop_main, &srv->loops[i]);
+
+    const char *h = app->cfg.listen_host;
+    int v6 = strchr(h, ':') != NULL;
+    rp_log_info("listening on http://%s%s%s:%d (%d HTTP threads, %d workers)", v6 ? "[" : "", h,
+                v6 ? "]" : "", app->cfg.listen_port, srv->nloops, app->cfg.workers);
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    rp_log_info("%s received: draining (at most %d s)", sig == SIGINT ? "SIGINT" : "SIGTERM",
+                app->cfg.shutdown_timeout);
+    for (int i = 0; i < srv->nloops; i++)
+        h2o_multithread_send_message(&srv->loops[i].control_receiver, &srv->loops[i].stop_msg);
+    for (int i = 0; i < srv->nloops; i++)
+        pthread_join(srv->loops[i].thread, NULL);
+    rp_workers_stop(srv->workers);
+    srv->workers = NULL;
+    for (int i = 0; i < srv->nloops; i++)
+        loop_dispose(&srv->loops[i]);
+    rp_log_info("stopped");
+    goto done;
+
+fail:
+    if (err[0])
+        rp_log_error("%s", err);
+    if (st == RP_OK)
+        st = RP_ERR;
+    rp_workers_stop(srv->workers);
+    srv->workers = NULL;
+    if (srv->loops)
+        for (int i = 0; i < srv->nloops; i++)
+            loop_dispose(&srv->loops[i]);
+done:
+    free(srv->loops);
+    h2o_config_dispose(&srv->globalconf);
+    rp_http_current = NULL;
+    free(srv);
+    pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
+    return st;
+}
