@@ -2,7 +2,7 @@
 # schema. Invoked with -DOUT=<file.c> -DSRC_DIR=<migrations dir>.
 file(GLOB files ${SRC_DIR}/*.sql)
 list(SORT files)
-set(body "/* generated from migrations/*.sql: do not edit */\n#include \"db/migrations.h\"\n\n")
+set(body "/* generated from the migrations folder: do not edit */\n#include \"db/migrations.h\"\n\n")
 set(table "const rp_migration_t rp_core_migrations[] = {\n")
 set(i 0)
 foreach(f ${files})

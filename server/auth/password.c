@@ -1,8 +1,9 @@
 #include "auth/password.h"
 
+#include "auth/utf8.h"
+
 #include <sodium.h>
 #include <stdatomic.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -64,45 +65,6 @@ bool rp_password_needs_rehash(const char *hash)
     return crypto_pwhash_str_needs_rehash(hash, ops, mem) != 0;
 }
 
-/* Counts the code points of a strictly valid UTF-8 string (no overlong forms,
- * no surrogates, nothing past U+10FFFF); -1 when it is not valid. */
-static long utf8_count(const unsigned char *s)
-{
-    long n = 0;
-    while (*s) {
-        unsigned c = s[0];
-        int len;
-        uint32_t cp;
-        if (c < 0x80) {
-            s++;
-            n++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            len = 2;
-            cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3;
-            cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return -1;
-        }
-        for (int i = 1; i < len; i++) {
-            if ((s[i] & 0xC0) != 0x80)
-                return -1;
-            cp = (cp << 6) | (s[i] & 0x3F);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return -1;
-        s += len;
-        n++;
-    }
-    return n;
-}
-
 rp_status_t rp_password_check_policy(const char *password, int min_len, char *why, size_t whylen)
 {
     if (password == NULL) {
@@ -113,7 +75,7 @@ rp_status_t rp_password_check_policy(const char *password, int min_len, char *wh
         snprintf(why, whylen, "must be at most %d bytes", PASSWORD_MAX_BYTES);
         return RP_EINVAL;
     }
-    long n = utf8_count((const unsigned char *)password);
+    long n = rp_utf8_length(password);
     if (n < 0) {
         snprintf(why, whylen, "must be valid UTF-8");
         return RP_EINVAL;

@@ -2,6 +2,7 @@
 #define RP_DB_DB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "core/status.h"
 
@@ -75,6 +76,11 @@ const char *rp_db_sqlstate(const rp_db_t *db);
 
 /* The constraint named by the last error ("" if none). */
 const char *rp_db_constraint(const rp_db_t *db);
+
+/* Describes a connection string (keyword/value or URI) for logs and
+ * messages as user@host:port/dbname, never with its password. Writes
+ * "(unparsable connection string)" when libpq cannot read it. */
+void rp_db_describe(const char *conninfo, char *out, size_t outlen);
 
 /* Number of rows. */
 int rp_dbres_rows(const rp_dbres_t *res);

@@ -19,11 +19,11 @@
 #define RP_DB_DEALLOC_MAX 16
 
 typedef struct rp_stmt {
-    char *sql;        /* the key; NULL when the slot is free */
-    uint64_t hash;    /* of sql, compared before the text */
-    uint64_t used;    /* last use tick, for least-recently-used eviction */
-    char name[24];    /* server-side statement name */
-    bool ready;       /* the server has it (the Parse succeeded) */
+    char *sql;     /* the key; NULL when the slot is free */
+    uint64_t hash; /* of sql, compared before the text */
+    uint64_t used; /* last use tick, for least-recently-used eviction */
+    char name[24]; /* server-side statement name */
+    bool ready;    /* the server has it (the Parse succeeded) */
 } rp_stmt_t;
 
 struct rp_db {
@@ -38,8 +38,8 @@ struct rp_db {
 
     /* Transaction state between rp_db_begin and commit/rollback. */
     bool in_tx;
-    bool tx_sent;            /* BEGIN reached the server */
-    rp_status_t tx_failure;  /* RP_OK, or why the transaction can no longer commit */
+    bool tx_sent;           /* BEGIN reached the server */
+    rp_status_t tx_failure; /* RP_OK, or why the transaction can no longer commit */
     bool has_tenant;
     char tenant_id[RP_UUID_LEN + 1];
 
@@ -52,6 +52,7 @@ struct rp_db {
     char errmsg[512];
     char sqlstate[6];
     char constraint[128];
+    int errpos; /* 1-based character position of the error in the statement, 0 if none */
 };
 
 struct rp_dbres {
@@ -77,6 +78,10 @@ void rp_db_mark_lost(rp_db_t *db, const char *why);
 
 /* True when the connection is no longer usable after an error. */
 bool rp_db_conn_broken(const rp_db_t *db);
+
+/* Forgets the transaction state (after commit, rollback or a lost
+ * connection). */
+void rp_db_reset_tx(rp_db_t *db);
 
 /* Finds sql in the cache (or makes room for it) and returns its slot.
  * *fresh is set when the statement must be prepared on the server first. */

@@ -27,4 +27,9 @@ extern const int rp_core_migrations_count;
  * the migrations run (may be NULL). */
 rp_status_t rp_migrate(rp_db_t *db, int *applied, char *err, size_t errlen);
 
+/* rp_migrate over another list (in name order), for modules that bring their
+ * own migrations and for tests. */
+rp_status_t rp_migrate_list(rp_db_t *db, const rp_migration_t *list, int count, int *applied,
+                            char *err, size_t errlen);
+
 #endif

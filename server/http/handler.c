@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/http_status.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/problem.h"
@@ -85,7 +86,15 @@ static void access_log(rp_task_t *t, double secs, size_t bytes)
     json_t *o = json_object();
     if (o == NULL)
         return;
-    json_object_set_new(o, "ts", json_real((double)time(NULL)));
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct tm tm;
+    gmtime_r(&now.tv_sec, &tm);
+    char stamp[64];
+    snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+             (int)(now.tv_nsec / 1000000));
+    json_object_set_new(o, "ts", json_string(stamp));
     json_object_set_new(o, "type", json_string("access"));
     json_object_set_new(o, "request_id", json_string(c->req.request_id));
     json_object_set_new(o, "method", json_string(c->req.method_name ? c->req.method_name : "?"));
@@ -100,7 +109,7 @@ static void access_log(rp_task_t *t, double secs, size_t bytes)
         json_object_set_new(o, "tenant_id", json_string(c->principal.tenant_id));
         json_object_set_new(o, "user_id", json_string(c->principal.user_id));
     }
-    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     json_decref(o);
     if (s) {
         rp_log_access(s);
@@ -121,7 +130,8 @@ static void finish(rp_task_t *t)
     if (req != NULL) {
         t->guard->task = NULL;
         req->res.status = c->res.status;
-        req->res.reason = "";
+        req->res.reason = rp_http_reason(c->res.status);
+        req->res.content_length = c->res.body.len;
         if (c->res.content_type)
             h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                            c->res.content_type, strlen(c->res.content_type));

@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "core/problem.h"
+#include "core/uuid.h"
 #include "http/internal.h"
 
 /* h2o answers some errors itself (an oversized body is refused before any
@@ -71,7 +72,11 @@ static void on_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t *
     snprintf(path, sizeof path, "%.*s",
              (int)(req->path_normalized.len < 500 ? req->path_normalized.len : 500),
              req->path_normalized.base ? req->path_normalized.base : "");
-    if (rp_problem_render(&buf, req->res.status, code_for(req->res.status), detail, path, NULL,
+    /* No handler saw this request, so it has no id yet: give it one, as
+     * every response carries X-Request-Id. */
+    char rid[RP_UUID_LEN + 1];
+    rp_uuid_v7(rid);
+    if (rp_problem_render(&buf, req->res.status, code_for(req->res.status), detail, path, rid,
                           NULL) != RP_OK) {
         rp_buf_free(&buf);
         h2o_setup_next_ostream(req, slot);
@@ -87,6 +92,9 @@ static void on_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t *
     else
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                        H2O_STRLIT(RP_PROBLEM_CONTENT_TYPE));
+    if (h2o_find_header_by_str(&req->res.headers, H2O_STRLIT("x-request-id"), -1) == -1)
+        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL,
+                              h2o_strdup(&req->pool, rid, strlen(rid)).base, strlen(rid));
     slot = &o->super.next;
     h2o_setup_next_ostream(req, slot);
 }

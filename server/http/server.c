@@ -123,10 +123,31 @@ static rp_status_t loop_init(rp_server_t *srv, rp_loop_t *loop, int index, char 
     return RP_OK;
 }
 
-static void loop_dispose(rp_loop_t *loop)
+/* h2o 2.2 cannot close idle HTTP/1 keep-alive connections on request; a
+ * context that still has connections (they sit in its timeouts) cannot be
+ * disposed without tripping h2o's assertions. Such a context is left as it
+ * is, with the server that configures it, still reachable from kept_server,
+ * for the process exit to reclaim. */
+static rp_server_t *kept_server;
+
+static int timeout_idle(h2o_timeout_t *t)
+{
+    return h2o_linklist_is_empty(&t->_entries);
+}
+
+static int ctx_quiet(h2o_context_t *c)
+{
+    return timeout_idle(&c->zero_timeout) && timeout_idle(&c->one_sec_timeout) &&
+           timeout_idle(&c->hundred_ms_timeout) && timeout_idle(&c->handshake_timeout) &&
+           timeout_idle(&c->http1.req_timeout) && timeout_idle(&c->http2.idle_timeout) &&
+           timeout_idle(&c->http2.graceful_shutdown_timeout) && timeout_idle(&c->proxy.io_timeout);
+}
+
+/* Returns 0 when the loop was torn down, 1 when it had to be kept. */
+static int loop_dispose(rp_loop_t *loop)
 {
     if (loop->evloop == NULL)
-        return;
+        return 0;
     if (loop->listener != NULL) {
         h2o_socket_read_stop(loop->listener);
         h2o_socket_close(loop->listener);
@@ -135,12 +156,15 @@ static void loop_dispose(rp_loop_t *loop)
     /* Deliver whatever the workers handed back after the loop stopped, so
      * every task is freed. */
     h2o_evloop_run(loop->evloop, 0);
+    if (!ctx_quiet(&loop->ctx))
+        return 1;
     h2o_multithread_unregister_receiver(loop->queue, &loop->done_receiver);
     h2o_multithread_unregister_receiver(loop->queue, &loop->control_receiver);
     h2o_multithread_destroy_queue(loop->queue);
     h2o_context_dispose(&loop->ctx);
     h2o_evloop_destroy(loop->evloop);
     loop->evloop = NULL;
+    return 0;
 }
 
 void rp_http_gauges(rp_server_t *srv, rp_metrics_gauges_t *g)
@@ -214,9 +238,16 @@ rp_status_t rp_server_run(rp_app_t *app)
         pthread_join(srv->loops[i].thread, NULL);
     rp_workers_stop(srv->workers);
     srv->workers = NULL;
+    int kept = 0;
     for (int i = 0; i < srv->nloops; i++)
-        loop_dispose(&srv->loops[i]);
+        kept += loop_dispose(&srv->loops[i]);
     rp_log_info("stopped");
+    if (kept) {
+        kept_server = srv;
+        rp_http_current = NULL;
+        pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
+        return RP_OK;
+    }
     goto done;
 
 fail:

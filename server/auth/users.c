@@ -1,0 +1,128 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "auth/input.h"
+#include "auth/internal.h"
+#include "auth/password.h"
+#include "auth/utf8.h"
+
+void rp_auth_users_list(rp_ctx_t *ctx)
+{
+    json_t *errors = json_object();
+    int limit = 0;
+    const char *cursor = rp_req_query_param(ctx, "cursor");
+    if (!rp_input_limit(rp_req_query_param(ctx, "limit"), 50, 200, &limit))
+        rp_input_error(errors, "limit", "must be an integer from 1 to 200");
+    if (cursor != NULL && !rp_uuid_valid(cursor))
+        rp_input_error(errors, "cursor", "must be an id from a previous page");
+    if (rp_input_fail(ctx, errors))
+        return;
+    char lim[16];
+    snprintf(lim, sizeof lim, "%d", limit + 1);
+    const char *params[] = {ctx->principal.tenant_id, cursor, lim};
+    rp_dbres_t *res = NULL;
+    rp_status_t st = rp_db_exec(ctx->db,
+                                "SELECT " RP_USER_COLS " FROM users WHERE tenant_id = $1 AND "
+                                "($2::uuid IS NULL OR id > $2::uuid) ORDER BY id LIMIT $3::int",
+                                3, params, &res);
+    if (st != RP_OK) {
+        rp_resp_fail(ctx, st);
+        return;
+    }
+    int n = rp_dbres_rows(res);
+    json_t *items = json_array();
+    for (int i = 0; i < n && i < limit; i++)
+        json_array_append_new(items, rp_auth_user_json(res, i));
+    json_t *next = n > limit ? json_string(rp_dbres_get(res, limit - 1, 0)) : json_null();
+    rp_dbres_free(res);
+    rp_resp_json(ctx, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+}
+
+void rp_auth_users_get(rp_ctx_t *ctx)
+{
+    const char *id = rp_auth_path_id(ctx, "user");
+    if (id == NULL)
+        return;
+    const char *params[] = {ctx->principal.tenant_id, id};
+    rp_dbres_t *res = NULL;
+    rp_status_t st = rp_db_exec(
+        ctx->db, "SELECT " RP_USER_COLS " FROM users WHERE tenant_id = $1 AND id = $2::uuid", 2,
+        params, &res);
+    if (st != RP_OK)
+        rp_resp_fail(ctx, st);
+    else if (rp_dbres_rows(res) != 1)
+        rp_auth_not_found(ctx, "user");
+    else
+        rp_resp_json(ctx, 200, rp_auth_user_json(res, 0));
+    rp_dbres_free(res);
+}
+
+void rp_auth_users_create(rp_ctx_t *ctx)
+{
+    static const char *const fields[] = {"email", "role", "name", "password", NULL};
+    const rp_config_t *cfg = &ctx->app->cfg;
+    json_t *body = rp_req_json_object(ctx);
+    if (body == NULL)
+        return;
+    json_t *errors = json_object();
+    const char *email = NULL, *role_name = NULL, *name = NULL, *password = NULL;
+    rp_dbres_t *res = NULL;
+    char hash[RP_PASSWORD_HASH_MAX];
+    char why[96];
+    if (!rp_input_known_fields(ctx, body, fields)) {
+        json_decref(errors);
+        goto done;
+    }
+    if (rp_input_required_string(body, "email", &email, errors) && !rp_input_email_valid(email))
+        rp_input_error(errors, "email", "must be a valid e-mail address");
+    if (rp_input_required_string(body, "role", &role_name, errors) &&
+        rp_role_parse(role_name) == RP_ROLE_NONE)
+        rp_input_error(errors, "role", "must be one of admin, manager, user, readonly");
+    if (rp_input_string(body, "name", &name, errors) && name != NULL) {
+        long n = rp_utf8_length(name);
+        if (n < 0 || n > 200)
+            rp_input_error(errors, "name", "must be at most 200 characters");
+    }
+    if (rp_input_string(body, "password", &password, errors) && password != NULL &&
+        rp_password_check_policy(password, cfg->password_min_length, why, sizeof why) != RP_OK)
+        rp_input_error(errors, "password", why);
+    if (rp_input_fail(ctx, errors))
+        goto done;
+
+    /* Hash before the first statement: the transaction opens lazily, so no
+     * lock or snapshot is held while argon2 runs. */
+    if (password != NULL && rp_password_hash(password, hash) != RP_OK) {
+        rp_resp_fail(ctx, RP_ENOMEM);
+        goto done;
+    }
+    char id[RP_UUID_LEN + 1];
+    rp_uuid_v7(id);
+    const char *params[] = {ctx->principal.tenant_id, id,        email,
+                            name ? name : "",         role_name, password ? hash : NULL};
+    rp_status_t st = rp_db_exec(ctx->db,
+                                "INSERT INTO users (tenant_id, id, email, name, role, "
+                                "password_hash) VALUES ($1, $2, $3, $4, $5, $6) "
+                                "RETURNING " RP_USER_COLS,
+                                6, params, &res);
+    if (st == RP_ECONFLICT) {
+        rp_resp_problem_fields(ctx, 409, "email_taken", "a user with this e-mail already exists",
+                               json_pack("{s:s}", "email", "is already taken"));
+        goto done;
+    }
+    if (st == RP_OK) {
+        json_t *detail = json_pack("{s:s}", "by", ctx->principal.user_id);
+        st = rp_auth_event(ctx, ctx->principal.tenant_id, "user_created", id, detail);
+        json_decref(detail);
+    }
+    if (st != RP_OK) {
+        rp_resp_fail(ctx, st);
+        goto done;
+    }
+    char *location = rp_pool_printf(&ctx->pool, "/api/v1/users/%s", id);
+    if (location != NULL)
+        rp_resp_header(ctx, "Location", location);
+    rp_resp_json(ctx, 201, rp_auth_user_json(res, 0));
+done:
+    rp_dbres_free(res);
+    json_decref(body);
+}

@@ -1,0 +1,224 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "db/internal.h"
+#include "db/util.h"
+
+int64_t rp_db_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void rp_db_clear_error(rp_db_t *db)
+{
+    db->errmsg[0] = db->sqlstate[0] = db->constraint[0] = '\0';
+    db->errpos = 0;
+}
+
+void rp_db_set_error(rp_db_t *db, const char *msg)
+{
+    rp_db_clear_error(db);
+    snprintf(db->errmsg, sizeof db->errmsg, "%s", msg ? msg : "");
+    /* libpq ends its messages with a newline; a log line should not. */
+    size_t n = strlen(db->errmsg);
+    while (n > 0 && (db->errmsg[n - 1] == '\n' || db->errmsg[n - 1] == ' '))
+        db->errmsg[--n] = '\0';
+}
+
+bool rp_db_conn_broken(const rp_db_t *db)
+{
+    return db->conn == NULL || PQstatus(db->conn) == CONNECTION_BAD;
+}
+
+void rp_db_mark_lost(rp_db_t *db, const char *why)
+{
+    if (db->connected)
+        rp_log_warn("database connection lost: %s", why && *why ? why : "connection closed");
+    db->connected = false;
+    /* The first attempt after a loss is immediate: PostgreSQL may already be
+     * back (a restart), and the backoff only paces repeated failures. */
+    db->next_attempt_ms = rp_db_now_ms();
+    db->backoff_ms = RP_DB_BACKOFF_MIN_MS;
+    if (db->in_tx)
+        db->tx_failure = RP_EDB_UNAVAILABLE;
+}
+
+rp_status_t rp_db_fail_result(rp_db_t *db, const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    const char *cons = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+    if (primary == NULL || *primary == '\0')
+        primary = res ? PQresultErrorMessage(res) : NULL;
+    if (primary == NULL || *primary == '\0')
+        primary = db->conn ? PQerrorMessage(db->conn) : "no connection";
+    rp_db_set_error(db, primary);
+    snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
+    snprintf(db->constraint, sizeof db->constraint, "%s", cons ? cons : "");
+    const char *pos = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
+    db->errpos = pos ? atoi(pos) : 0;
+    rp_status_t st = rp_db_status_of_sqlstate(db->sqlstate);
+    if (st == RP_EDB_UNAVAILABLE || rp_db_conn_broken(db)) {
+        rp_db_mark_lost(db, db->errmsg);
+        return RP_EDB_UNAVAILABLE;
+    }
+    return st;
+}
+
+static void reset_tx(rp_db_t *db)
+{
+    db->in_tx = false;
+    db->tx_sent = false;
+    db->tx_failure = RP_OK;
+    db->has_tenant = false;
+    db->tenant_id[0] = '\0';
+}
+
+/* Server notices (a NOTICE from CREATE ... IF NOT EXISTS) are not errors:
+ * they go to the debug log instead of libpq's default, stderr. */
+static void on_notice(void *arg, const char *message)
+{
+    (void)arg;
+    size_t n = strlen(message);
+    while (n > 0 && message[n - 1] == '\n')
+        n--;
+    rp_log_debug("postgresql: %.*s", (int)n, message);
+}
+
+/* One connection attempt. Blocking, but bounded by connect_timeout; a local
+ * socket that is absent fails at once. */
+static rp_status_t connect_now(rp_db_t *db)
+{
+    if (db->conn != NULL) {
+        PQfinish(db->conn);
+        db->conn = NULL;
+    }
+    rp_db_stmt_reset(db);
+    db->ndealloc = 0;
+    /* Our defaults come before dbname so that anything the operator wrote in
+     * the connection string (expanded in place of dbname) wins. */
+    const char *keys[] = {"connect_timeout",  "keepalives",
+                          "keepalives_idle",  "keepalives_interval",
+                          "keepalives_count", "fallback_application_name",
+                          "dbname",           NULL};
+    const char *vals[] = {"3", "1", "30", "10", "3", "rapport", db->conninfo, NULL};
+    db->conn = PQconnectdbParams(keys, vals, 1);
+    if (db->conn == NULL) {
+        rp_db_set_error(db, "out of memory");
+        goto fail;
+    }
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        rp_db_set_error(db, PQerrorMessage(db->conn));
+        goto fail;
+    }
+    PQsetNoticeProcessor(db->conn, on_notice, NULL);
+    if (db->set_role != NULL) {
+        /* set_config('role') is SET ROLE with the role name as a parameter. */
+        const char *params[] = {db->set_role};
+        PGresult *r = PQexecParams(db->conn, "SELECT set_config('role', $1, false)", 1, NULL,
+                                   params, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+            rp_db_fail_result(db, r);
+            char msg[sizeof db->errmsg + 128];
+            snprintf(msg, sizeof msg, "SET ROLE %.100s: %s", db->set_role, db->errmsg);
+            rp_db_set_error(db, msg);
+            PQclear(r);
+            goto fail;
+        }
+        PQclear(r);
+    }
+    db->connected = true;
+    db->backoff_ms = RP_DB_BACKOFF_MIN_MS;
+    db->next_attempt_ms = 0;
+    rp_db_clear_error(db);
+    return RP_OK;
+fail:
+    db->connected = false;
+    db->next_attempt_ms = rp_db_now_ms() + db->backoff_ms;
+    db->backoff_ms = rp_db_backoff_next(db->backoff_ms);
+    return RP_EDB_UNAVAILABLE;
+}
+
+rp_status_t rp_db_open(rp_db_t **out, const char *conninfo, const char *set_role)
+{
+    *out = NULL;
+    rp_db_t *db = calloc(1, sizeof *db);
+    if (db == NULL)
+        return RP_ENOMEM;
+    db->conninfo = strdup(conninfo ? conninfo : "");
+    db->set_role = set_role ? strdup(set_role) : NULL;
+    if (db->conninfo == NULL || (set_role && db->set_role == NULL)) {
+        free(db->conninfo);
+        free(db->set_role);
+        free(db);
+        return RP_ENOMEM;
+    }
+    db->backoff_ms = RP_DB_BACKOFF_MIN_MS;
+    *out = db;
+    return connect_now(db);
+}
+
+void rp_db_close(rp_db_t *db)
+{
+    if (db == NULL)
+        return;
+    if (db->conn != NULL)
+        PQfinish(db->conn);
+    rp_db_stmt_free(db);
+    free(db->conninfo);
+    free(db->set_role);
+    free(db);
+}
+
+rp_status_t rp_db_ensure(rp_db_t *db)
+{
+    if (db->connected && !rp_db_conn_broken(db))
+        return RP_OK;
+    if (db->connected)
+        rp_db_mark_lost(db, PQerrorMessage(db->conn));
+    if (db->in_tx) {
+        /* Reconnecting mid-transaction would silently drop its first half. */
+        return RP_EDB_UNAVAILABLE;
+    }
+    if (rp_db_now_ms() < db->next_attempt_ms)
+        return RP_EDB_UNAVAILABLE;
+    rp_status_t st = connect_now(db);
+    if (st == RP_OK)
+        rp_log_info("database connection re-established");
+    return st;
+}
+
+bool rp_db_connected(const rp_db_t *db)
+{
+    return db != NULL && db->connected && !rp_db_conn_broken(db);
+}
+
+bool rp_db_in_tx(const rp_db_t *db)
+{
+    return db->in_tx;
+}
+
+const char *rp_db_error(const rp_db_t *db)
+{
+    return db ? db->errmsg : "";
+}
+
+const char *rp_db_sqlstate(const rp_db_t *db)
+{
+    return db ? db->sqlstate : "";
+}
+
+const char *rp_db_constraint(const rp_db_t *db)
+{
+    return db ? db->constraint : "";
+}
+
+void rp_db_reset_tx(rp_db_t *db)
+{
+    reset_tx(db);
+}

@@ -1,0 +1,417 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/internal.h"
+
+/* Sets the tenant for the current transaction, but only for a tenant that
+ * exists and is active: zero rows back means the request must not go on. */
+static const char GUARD_SQL[] =
+    "SELECT set_config('rapport.tenant_id', id::text, true) FROM tenants "
+    "WHERE id = $1::uuid AND status = 'active'";
+
+/* One statement of a pipelined round trip. */
+typedef struct call {
+    const char *sql;
+    int nparams;
+    const char *const *params;
+    rp_stmt_t *stmt;
+    bool fresh;     /* a Parse goes out before the Execute */
+    PGresult *prep; /* the Parse's result */
+    PGresult *res;  /* the Execute's result */
+} call_t;
+
+static void clear_calls(call_t *calls, int n)
+{
+    for (int i = 0; i < n; i++) {
+        PQclear(calls[i].prep);
+        PQclear(calls[i].res);
+        calls[i].prep = calls[i].res = NULL;
+    }
+}
+
+/* Reads the results of one pipelined query up to its terminating NULL and
+ * returns the first (a statement we send yields exactly one). NULL means the
+ * connection broke or the stream lost its shape. */
+static PGresult *read_one(rp_db_t *db)
+{
+    PGresult *first = NULL;
+    for (;;) {
+        PGresult *r = PQgetResult(db->conn);
+        if (r == NULL)
+            return first;
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_PIPELINE_SYNC) {
+            /* A sync where a query's results were expected: out of step. */
+            PQclear(r);
+            PQclear(first);
+            return NULL;
+        }
+        if (first == NULL)
+            first = r;
+        else
+            PQclear(r);
+        if (rp_db_conn_broken(db))
+            return first;
+    }
+}
+
+static bool read_sync(rp_db_t *db)
+{
+    PGresult *r = PQgetResult(db->conn);
+    bool ok = r != NULL && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+    PQclear(r);
+    return ok;
+}
+
+static bool result_ok(const PGresult *r)
+{
+    ExecStatusType st = PQresultStatus(r);
+    return r != NULL && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK);
+}
+
+/* Brings the connection back to a known state after the pipeline went
+ * wrong: the session is unusable, so the next rp_db_ensure starts afresh. */
+static rp_status_t lost(rp_db_t *db)
+{
+    const char *m = db->conn ? PQerrorMessage(db->conn) : "";
+    char msg[sizeof db->errmsg];
+    snprintf(msg, sizeof msg, "%s", *m ? m : "the connection to the database broke mid-request");
+    rp_db_set_error(db, msg);
+    rp_db_mark_lost(db, db->errmsg);
+    return RP_EDB_UNAVAILABLE;
+}
+
+/* Sends pending DEALLOCATEs, an optional BEGIN and the calls, then one Sync,
+ * and reads everything back: one round trip. Fills each call's results; the
+ * return value only reports transport failures (and RP_ENOMEM). */
+static rp_status_t pipeline(rp_db_t *db, bool begin, call_t *calls, int ncalls,
+                            PGresult **begin_res)
+{
+    *begin_res = NULL;
+    if (!db->connected || rp_db_conn_broken(db))
+        return lost(db);
+    for (int i = 0; i < ncalls; i++) {
+        calls[i].stmt = rp_db_stmt_get(db, calls[i].sql, &calls[i].fresh);
+        if (calls[i].stmt == NULL) {
+            rp_db_set_error(db, "out of memory");
+            return RP_ENOMEM;
+        }
+    }
+    if (PQenterPipelineMode(db->conn) != 1)
+        return lost(db);
+
+    int ndealloc = db->ndealloc;
+    for (int i = 0; i < ndealloc; i++) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "DEALLOCATE %s", db->dealloc[i]);
+        if (PQsendQueryParams(db->conn, sql, 0, NULL, NULL, NULL, NULL, 0) != 1)
+            return lost(db);
+    }
+    db->ndealloc = 0;
+    /* A DEALLOCATE that fails must not abort the real work: its own Sync
+     * keeps it in a separate segment of the same round trip. */
+    if (ndealloc > 0 && PQpipelineSync(db->conn) != 1)
+        return lost(db);
+    if (begin && PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) != 1)
+        return lost(db);
+    for (int i = 0; i < ncalls; i++) {
+        call_t *c = &calls[i];
+        if (c->fresh && PQsendPrepare(db->conn, c->stmt->name, c->sql, c->nparams, NULL) != 1)
+            return lost(db);
+        if (PQsendQueryPrepared(db->conn, c->stmt->name, c->nparams, c->params, NULL, NULL, 0) != 1)
+            return lost(db);
+    }
+    if (PQpipelineSync(db->conn) != 1)
+        return lost(db);
+
+    for (int i = 0; i < ndealloc; i++) {
+        PGresult *r = read_one(db);
+        if (r == NULL)
+            goto broken;
+        PQclear(r);
+    }
+    if (ndealloc > 0 && !read_sync(db))
+        goto broken;
+    if (begin && (*begin_res = read_one(db)) == NULL)
+        goto broken;
+    for (int i = 0; i < ncalls; i++) {
+        call_t *c = &calls[i];
+        if (c->fresh && (c->prep = read_one(db)) == NULL)
+            goto broken;
+        if ((c->res = read_one(db)) == NULL)
+            goto broken;
+    }
+    if (!read_sync(db))
+        goto broken;
+    if (PQexitPipelineMode(db->conn) != 1)
+        goto broken;
+
+    for (int i = 0; i < ncalls; i++) {
+        call_t *c = &calls[i];
+        if (c->fresh) {
+            if (result_ok(c->prep))
+                c->stmt->ready = true;
+            else
+                rp_db_stmt_drop(db, c->stmt);
+        } else if (!result_ok(c->res) && PQresultStatus(c->res) == PGRES_FATAL_ERROR) {
+            /* A statement the server no longer has, or whose cached plan went
+             * stale after a schema change, is prepared afresh next time. */
+            const char *state = PQresultErrorField(c->res, PG_DIAG_SQLSTATE);
+            if (state && (strcmp(state, "26000") == 0 || strcmp(state, "0A000") == 0))
+                rp_db_stmt_drop(db, c->stmt);
+        }
+    }
+    return RP_OK;
+
+broken:
+    for (int i = 0; i < ncalls; i++)
+        if (calls[i].fresh)
+            rp_db_stmt_drop(db, calls[i].stmt);
+    PQclear(*begin_res);
+    *begin_res = NULL;
+    clear_calls(calls, ncalls);
+    return lost(db);
+}
+
+/* The status of the first failure among the results, in the order the
+ * server ran them; RP_OK when all succeeded. */
+static rp_status_t first_failure(rp_db_t *db, PGresult *begin_res, call_t *calls, int ncalls)
+{
+    if (begin_res != NULL && !result_ok(begin_res))
+        return rp_db_fail_result(db, begin_res);
+    for (int i = 0; i < ncalls; i++) {
+        if (calls[i].fresh && !result_ok(calls[i].prep))
+            return rp_db_fail_result(db, calls[i].prep);
+        if (!result_ok(calls[i].res))
+            return rp_db_fail_result(db, calls[i].res);
+    }
+    return RP_OK;
+}
+
+static bool guard_passed(const call_t *guard)
+{
+    return PQresultStatus(guard->res) == PGRES_TUPLES_OK && PQntuples(guard->res) == 1;
+}
+
+static void hand_over(call_t *c, rp_dbres_t **out)
+{
+    if (out == NULL)
+        return;
+    rp_dbres_t *r = malloc(sizeof *r);
+    if (r == NULL)
+        return;
+    r->res = c->res;
+    c->res = NULL;
+    *out = r;
+}
+
+static rp_status_t simple(rp_db_t *db, const char *sql)
+{
+    PGresult *r = PQexec(db->conn, sql);
+    rp_status_t st = RP_OK;
+    if (!result_ok(r))
+        st = rp_db_fail_result(db, r);
+    PQclear(r);
+    return st;
+}
+
+static rp_status_t tenant_refused(rp_db_t *db)
+{
+    rp_db_set_error(db, "the tenant does not exist or is not active");
+    return RP_ETENANT;
+}
+
+/* The first statement of a transaction: BEGIN, the tenant guard and the
+ * statement in one round trip. sql may be NULL to open the transaction
+ * alone (before a script). */
+static rp_status_t start_tx(rp_db_t *db, const char *sql, int nparams, const char *const *params,
+                            rp_dbres_t **out)
+{
+    call_t calls[2];
+    memset(calls, 0, sizeof calls);
+    int n = 0;
+    const char *tp[1] = {db->tenant_id};
+    if (db->has_tenant)
+        calls[n++] = (call_t){.sql = GUARD_SQL, .nparams = 1, .params = tp};
+    if (sql != NULL)
+        calls[n++] = (call_t){.sql = sql, .nparams = nparams, .params = params};
+    PGresult *begin_res = NULL;
+    rp_status_t st = pipeline(db, true, calls, n, &begin_res);
+    if (st != RP_OK) {
+        db->tx_failure = st;
+        return st;
+    }
+    db->tx_sent = true;
+    st = first_failure(db, begin_res, db->has_tenant ? calls : NULL, db->has_tenant ? 1 : 0);
+    if (st == RP_OK && db->has_tenant && !guard_passed(&calls[0])) {
+        /* The statement ran without a tenant (so row-level security showed
+         * it nothing); whatever it did to global tables is undone here. */
+        st = tenant_refused(db);
+        if (simple(db, "ROLLBACK") == RP_OK)
+            db->tx_sent = false;
+    }
+    if (st == RP_OK)
+        st = first_failure(db, NULL, calls, n);
+    if (st == RP_OK && sql != NULL)
+        hand_over(&calls[n - 1], out);
+    if (st != RP_OK)
+        db->tx_failure = st;
+    PQclear(begin_res);
+    clear_calls(calls, n);
+    return st;
+}
+
+rp_status_t rp_db_begin(rp_db_t *db, const char *tenant_id)
+{
+    if (db->in_tx) {
+        rp_db_set_error(db, "a transaction is already open on this connection");
+        return RP_EINVAL;
+    }
+    rp_status_t st = rp_db_ensure(db);
+    if (st != RP_OK)
+        return st;
+    rp_db_reset_tx(db);
+    db->in_tx = true;
+    if (tenant_id != NULL) {
+        db->has_tenant = true;
+        snprintf(db->tenant_id, sizeof db->tenant_id, "%s", tenant_id);
+        /* Not even a well-formed id: no need to ask the server. */
+        if (!rp_uuid_valid(tenant_id))
+            db->tx_failure = RP_ETENANT;
+    }
+    return RP_OK;
+}
+
+rp_status_t rp_db_exec(rp_db_t *db, const char *sql, int nparams, const char *const *params,
+                       rp_dbres_t **out)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (db->in_tx) {
+        if (db->tx_failure == RP_ETENANT)
+            return tenant_refused(db);
+        if (db->tx_failure != RP_OK) {
+            if (db->errmsg[0] == '\0')
+                rp_db_set_error(db, "the transaction was aborted by an earlier error");
+            return db->tx_failure;
+        }
+        if (!db->tx_sent)
+            return start_tx(db, sql, nparams, params, out);
+    } else {
+        rp_status_t st = rp_db_ensure(db);
+        if (st != RP_OK)
+            return st;
+    }
+    rp_db_clear_error(db);
+    call_t c = {.sql = sql, .nparams = nparams, .params = params};
+    PGresult *none;
+    rp_status_t st = pipeline(db, false, &c, 1, &none);
+    if (st == RP_OK)
+        st = first_failure(db, NULL, &c, 1);
+    if (st == RP_OK)
+        hand_over(&c, out);
+    else if (db->in_tx)
+        db->tx_failure = st;
+    clear_calls(&c, 1);
+    return st;
+}
+
+rp_status_t rp_db_read(rp_db_t *db, const char *tenant_id, const char *sql, int nparams,
+                       const char *const *params, rp_dbres_t **out)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (db->in_tx) {
+        rp_db_set_error(db, "rp_db_read inside a transaction: use rp_db_exec");
+        return RP_EINVAL;
+    }
+    rp_status_t st = rp_db_ensure(db);
+    if (st != RP_OK)
+        return st;
+    if (tenant_id != NULL && !rp_uuid_valid(tenant_id))
+        return tenant_refused(db);
+    rp_db_clear_error(db);
+    const char *tp[1] = {tenant_id};
+    call_t calls[2] = {
+        {.sql = GUARD_SQL, .nparams = 1, .params = tp},
+        {.sql = sql, .nparams = nparams, .params = params},
+    };
+    call_t *c = tenant_id ? calls : calls + 1;
+    int n = tenant_id ? 2 : 1;
+    st = pipeline(db, false, c, n, &(PGresult *){NULL});
+    if (st == RP_OK && tenant_id != NULL) {
+        st = first_failure(db, NULL, c, 1);
+        if (st == RP_OK && !guard_passed(&c[0]))
+            st = tenant_refused(db);
+    }
+    if (st == RP_OK)
+        st = first_failure(db, NULL, c, n);
+    if (st == RP_OK)
+        hand_over(&c[n - 1], out);
+    clear_calls(c, n);
+    return st;
+}
+
+rp_status_t rp_db_commit(rp_db_t *db)
+{
+    if (!db->in_tx) {
+        rp_db_set_error(db, "commit without a transaction");
+        return RP_EINVAL;
+    }
+    rp_status_t st = db->tx_failure;
+    if (st == RP_ETENANT)
+        tenant_refused(db);
+    if (st == RP_OK && db->tx_sent) {
+        if (rp_db_conn_broken(db)) {
+            st = lost(db);
+        } else {
+            PGresult *r = PQexec(db->conn, "COMMIT");
+            if (!result_ok(r))
+                st = rp_db_fail_result(db, r);
+            else if (strcmp(PQcmdStatus(r), "ROLLBACK") == 0) {
+                rp_db_set_error(db, "the transaction was rolled back by the server");
+                st = RP_EDB;
+            }
+            PQclear(r);
+        }
+    } else if (st != RP_OK && db->tx_sent && db->connected) {
+        simple(db, "ROLLBACK");
+    }
+    rp_db_reset_tx(db);
+    return st;
+}
+
+void rp_db_rollback(rp_db_t *db)
+{
+    if (db->in_tx && db->tx_sent && db->connected && !rp_db_conn_broken(db)) {
+        PGresult *r = PQexec(db->conn, "ROLLBACK");
+        if (!result_ok(r) && rp_db_conn_broken(db))
+            rp_db_mark_lost(db, PQerrorMessage(db->conn));
+        PQclear(r);
+    }
+    rp_db_reset_tx(db);
+}
+
+rp_status_t rp_db_script(rp_db_t *db, const char *sql)
+{
+    rp_status_t st;
+    if (db->in_tx) {
+        if (db->tx_failure != RP_OK)
+            return db->tx_failure == RP_ETENANT ? tenant_refused(db) : db->tx_failure;
+        if (!db->tx_sent && (st = start_tx(db, NULL, 0, NULL, NULL)) != RP_OK)
+            return st;
+    } else if ((st = rp_db_ensure(db)) != RP_OK) {
+        return st;
+    }
+    rp_db_clear_error(db);
+    PGresult *r = PQexec(db->conn, sql);
+    ExecStatusType rs = PQresultStatus(r);
+    st = RP_OK;
+    if (r == NULL || (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK && rs != PGRES_EMPTY_QUERY))
+        st = rp_db_fail_result(db, r);
+    PQclear(r);
+    if (st != RP_OK && db->in_tx)
+        db->tx_failure = st;
+    return st;
+}
