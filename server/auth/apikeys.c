@@ -179,8 +179,6 @@ void rp_auth_api_keys_create(rp_ctx_t *ctx)
     json_t *out = key_json(res, 0);
     json_object_set_new(out, "key", json_string(text));
     sodium_memzero(text, sizeof text);
-    /* The secret is shown once: nothing on the way may keep a copy. */
-    rp_resp_header(ctx, "Cache-Control", "no-store");
     rp_resp_json(ctx, 201, out);
 done:
     rp_dbres_free(res);

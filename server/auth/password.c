@@ -2,16 +2,46 @@
 
 #include "auth/utf8.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The longest password accepted, in bytes: argon2 would take more, but a
  * megabyte "password" is a denial-of-service attempt, not a credential. */
 #define PASSWORD_MAX_BYTES 1024
 
 static atomic_bool fast_mode;
+
+/* Each argon2id run takes its full memory cost (64 MiB interactive) for its
+ * duration; with every worker hashing at once that would multiply. At most
+ * one run per core at a time keeps memory bounded and costs no throughput,
+ * since the hash is CPU-bound anyway. */
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+static long gate_running;
+
+static void gate_enter(void)
+{
+    long limit = sysconf(_SC_NPROCESSORS_ONLN);
+    if (limit < 1)
+        limit = 1;
+    pthread_mutex_lock(&gate_lock);
+    while (gate_running >= limit)
+        pthread_cond_wait(&gate_cond, &gate_lock);
+    gate_running++;
+    pthread_mutex_unlock(&gate_lock);
+}
+
+static void gate_leave(void)
+{
+    pthread_mutex_lock(&gate_lock);
+    gate_running--;
+    pthread_cond_signal(&gate_cond);
+    pthread_mutex_unlock(&gate_lock);
+}
 
 void rp_password_set_fast(bool fast)
 {
@@ -40,9 +70,10 @@ rp_status_t rp_password_hash(const char *password, char out[RP_PASSWORD_HASH_MAX
     size_t mem;
     params(&ops, &mem);
     /* libsodium fails here only when it cannot get the memory argon2 needs. */
-    if (crypto_pwhash_str(out, password, strlen(password), ops, mem) != 0)
-        return RP_ENOMEM;
-    return RP_OK;
+    gate_enter();
+    int rc = crypto_pwhash_str(out, password, strlen(password), ops, mem);
+    gate_leave();
+    return rc == 0 ? RP_OK : RP_ENOMEM;
 }
 
 bool rp_password_verify(const char *hash, const char *password)
@@ -51,7 +82,10 @@ bool rp_password_verify(const char *hash, const char *password)
         return false;
     if (strnlen(hash, RP_PASSWORD_HASH_MAX) >= RP_PASSWORD_HASH_MAX)
         return false;
-    return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+    gate_enter();
+    int rc = crypto_pwhash_str_verify(hash, password, strlen(password));
+    gate_leave();
+    return rc == 0;
 }
 
 bool rp_password_needs_rehash(const char *hash)

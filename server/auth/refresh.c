@@ -197,7 +197,6 @@ void rp_auth_refresh(rp_ctx_t *ctx)
         rp_resp_fail(ctx, st);
         return;
     }
-    rp_resp_header(ctx, "Cache-Control", "no-store");
     rp_resp_json(ctx, 200, pair);
 }
 

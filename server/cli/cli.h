@@ -63,10 +63,19 @@ void rp_cli_session_close(rp_cli_session_t *s);
 rp_status_t rp_cli_read_password(bool from_stdin, char *out, size_t outlen, char *err,
                                  size_t errlen);
 
-/* The subcommands; argv starts after the subcommand's own name. */
+/* The subcommands return the exit code; argv starts after the subcommand's
+ * own name. */
+
+/* `rapport serve`: migrate, then serve HTTP until SIGTERM or SIGINT. */
 int rp_cli_serve(const rp_cli_globals_t *g, int argc, char **argv);
+
+/* `rapport migrate`: apply pending migrations and say how many. */
 int rp_cli_migrate(const rp_cli_globals_t *g, int argc, char **argv);
+
+/* `rapport tenant create|list|suspend|resume`. */
 int rp_cli_tenant(const rp_cli_globals_t *g, int argc, char **argv);
+
+/* `rapport user add|passwd|list`. */
 int rp_cli_user(const rp_cli_globals_t *g, int argc, char **argv);
 
 /* The options every database command accepts, for option tables. */

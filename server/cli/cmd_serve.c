@@ -130,7 +130,7 @@ int rp_cli_serve(const rp_cli_globals_t *g, int argc, char **argv)
     }
     st = rp_server_run(&app);
     if (st != RP_OK)
-        code = rp_cli_fail(cmd, "the server stopped with an error: %s", rp_status_name(st));
+        code = rp_cli_fail(cmd, "could not serve (%s; see the lines above)", rp_status_name(st));
 out:
     rp_app_free(&app);
     rp_cli_session_close(&s);

@@ -212,8 +212,9 @@ static int check_args(user_cmd_t *u, int sub)
     if (rp_role_parse(u->role) == RP_ROLE_NONE)
         return rp_cli_usage(u->cmd, "invalid --role '%s': admin, manager, user or readonly",
                             u->role);
-    if (u->name != NULL && strlen(u->name) > 200)
-        return rp_cli_usage(u->cmd, "invalid --name: at most 200 characters");
+    if (u->name != NULL && *u->name != '\0' && !rp_tenant_name_valid(u->name))
+        return rp_cli_usage(u->cmd, "invalid --name: at most %d characters, no control characters",
+                            RP_TENANT_NAME_MAX);
     return RP_EXIT_OK;
 }
 

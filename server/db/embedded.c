@@ -114,6 +114,13 @@ rp_status_t rp_embedded_acquire(const char *data_dir, rp_embedded_mode_t mode, r
     st = e->borrowed ? borrow(e, err, errlen) : bring_up(e, err, errlen);
     if (st != RP_OK)
         goto fail;
+    /* Only now may commands borrow the cluster: its roles and database
+     * exist. Until then they wait, as for a "starting" holder. */
+    if (e->holder && mode == RP_EMBEDDED_SERVE && !rp_embedded_write_holder(e->lock_fd, "serve")) {
+        snprintf(err, errlen, "cannot write %s/rapport.lock: %s", e->data_dir, strerror(errno));
+        st = RP_EIO;
+        goto fail;
+    }
     if (rp_embedded_conninfo(&e->owner_conninfo, e->cluster, "rapport", "rapport") != RP_OK ||
         rp_embedded_conninfo(&e->app_conninfo, e->cluster, "rapport", "rapport_app") != RP_OK) {
         snprintf(err, errlen, "out of memory");

@@ -52,7 +52,7 @@ void rp_embedded_release(rp_embedded_t *e);
 
 /* What a lock file says about its holder. */
 typedef struct rp_lock_holder {
-    char role[16]; /* "serve", "command" or "" when unreadable */
+    char role[16]; /* "serve", "starting" (a serve not ready yet), "command" or "" */
     pid_t pid;     /* 0 when unknown */
 } rp_lock_holder_t;
 

@@ -81,12 +81,18 @@ rp_status_t rp_embedded_conninfo(rp_buf_t *b, const char *dir, const char *db, c
     return RP_OK;
 }
 
-/* Waits until the cluster takes connections (it may be starting up or
- * recovering after a crash). */
+static rp_status_t ping_conninfo(rp_embedded_t *e, rp_buf_t *ci)
+{
+    rp_status_t st = rp_embedded_conninfo(ci, e->cluster, "postgres", "postgres");
+    if (st == RP_OK)
+        st = rp_db_conninfo_add(ci, "connect_timeout", "2");
+    return st;
+}
+
 bool rp_embedded_wait_ready(rp_embedded_t *e, int64_t wait_ms)
 {
     rp_buf_t ci = {0};
-    if (rp_embedded_conninfo(&ci, e->cluster, "postgres", "postgres") != RP_OK)
+    if (ping_conninfo(e, &ci) != RP_OK)
         return false;
     int64_t deadline = rp_embedded_now_ms() + wait_ms;
     bool ok = false;
@@ -104,29 +110,63 @@ bool rp_embedded_wait_ready(rp_embedded_t *e, int64_t wait_ms)
     return ok;
 }
 
+/* Most pg_ctl start attempts: a postmaster killed moments ago may still
+ * hold its pid (a zombie not yet reaped) and make the first ones fail. */
+#define START_ATTEMPTS 5
+
 rp_status_t rp_embedded_start(rp_embedded_t *e, char *err, size_t errlen)
 {
     char log[PATH_MAX];
     rp_embedded_path(log, sizeof log, e->cluster, "postgresql.log");
-    if (rp_embedded_pg_ctl(e, "status", NULL) == 0) {
+    rp_buf_t ci = {0};
+    if (ping_conninfo(e, &ci) != RP_OK) {
+        snprintf(err, errlen, "out of memory");
+        return RP_ENOMEM;
+    }
+    const char *args[] = {"-w", "-t", "120", "-l", log, NULL};
+    int64_t deadline = rp_embedded_now_ms() + RP_EMBEDDED_READY_WAIT_MS, next_check = 0;
+    int starts = 0; /* 0 at the end: it was already running, we adopted it */
+    rp_status_t st = RP_OK;
+    /* Whatever a crash left (a running cluster, one in recovery, a stale
+     * postmaster.pid), this loop ends with a cluster that answers: adopt
+     * what runs, start what does not, wait for what is starting. */
+    for (;;) {
+        if (PQping(ci.data) == PQPING_OK)
+            break;
+        int64_t now = rp_embedded_now_ms();
+        if (now >= next_check) {
+            next_check = now + 1000;
+            if (rp_embedded_pg_ctl(e, "status", NULL) == 0) {
+                /* running, recovering, or a dead postmaster not yet reaped */
+            } else if (starts >= START_ATTEMPTS) {
+                char last[256];
+                last_log_line(log, last, sizeof last);
+                snprintf(err, errlen, "PostgreSQL did not start in %s (%s; see %s)", e->cluster,
+                         last[0] ? last : "no log", log);
+                st = RP_ERR;
+                break;
+            } else {
+                if (starts > 0)
+                    rp_embedded_sleep_ms(1000);
+                starts++;
+                /* pg_ctl start copes with a postmaster.pid left by a crash. */
+                rp_embedded_pg_ctl(e, "start", args);
+                next_check = 0;
+                continue;
+            }
+        }
+        if (now > deadline) {
+            snprintf(err, errlen, "PostgreSQL in %s does not answer (see %s)", e->cluster, log);
+            st = RP_EDB_UNAVAILABLE;
+            break;
+        }
+        rp_embedded_sleep_ms(100);
+    }
+    if (st == RP_OK && starts == 0)
         fprintf(stderr, "rapport: adopting the PostgreSQL cluster already running in %s\n",
                 e->cluster);
-    } else {
-        /* pg_ctl start copes with a postmaster.pid left by a crash. */
-        const char *args[] = {"-w", "-t", "120", "-l", log, NULL};
-        if (rp_embedded_pg_ctl(e, "start", args) != 0) {
-            char last[256];
-            last_log_line(log, last, sizeof last);
-            snprintf(err, errlen, "PostgreSQL did not start in %s (%s; see %s)", e->cluster,
-                     last[0] ? last : "no log", log);
-            return RP_ERR;
-        }
-    }
-    if (!rp_embedded_wait_ready(e, RP_EMBEDDED_READY_WAIT_MS)) {
-        snprintf(err, errlen, "PostgreSQL in %s does not answer (see %s)", e->cluster, log);
-        return RP_EDB_UNAVAILABLE;
-    }
-    return RP_OK;
+    rp_buf_free(&ci);
+    return st;
 }
 
 /* The roles are re-asserted at every start: whatever was changed by hand,

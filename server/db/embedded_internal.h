@@ -18,7 +18,7 @@
 
 /* How long a command waits for another command to finish with the data dir,
  * and for a cluster to accept connections. */
-#define RP_EMBEDDED_LOCK_WAIT_MS 30000
+#define RP_EMBEDDED_LOCK_WAIT_MS 60000
 #define RP_EMBEDDED_READY_WAIT_MS 120000
 
 struct rp_embedded {

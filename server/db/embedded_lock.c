@@ -19,7 +19,8 @@ bool rp_embedded_parse_lock(const char *text, rp_lock_holder_t *out)
         return false;
     size_t rlen = (size_t)(sp - text);
     bool known = (rlen == 5 && strncmp(text, "serve", 5) == 0) ||
-                 (rlen == 7 && strncmp(text, "command", 7) == 0);
+                 (rlen == 7 && strncmp(text, "command", 7) == 0) ||
+                 (rlen == 8 && strncmp(text, "starting", 8) == 0);
     if (!known)
         return false;
     const char *p = sp + 1;
@@ -72,7 +73,7 @@ rp_status_t rp_embedded_take_lock(rp_embedded_t *e, rp_embedded_mode_t mode, cha
     for (;;) {
         if (flock(e->lock_fd, LOCK_EX | LOCK_NB) == 0) {
             if (!rp_embedded_write_holder(e->lock_fd,
-                                          mode == RP_EMBEDDED_SERVE ? "serve" : "command")) {
+                                          mode == RP_EMBEDDED_SERVE ? "starting" : "command")) {
                 snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
                 return RP_EIO;
             }
@@ -95,16 +96,20 @@ rp_status_t rp_embedded_take_lock(rp_embedded_t *e, rp_embedded_mode_t mode, cha
             e->borrowed = true;
             return RP_OK;
         }
-        /* A command, or a serve that has locked but not yet written its
-         * name: both are moments away. */
+        /* A command, a serve still starting, or a holder that has not yet
+         * written its name: all are moments away. */
         if (rp_embedded_now_ms() > deadline) {
             snprintf(err, errlen, "data dir %s is still locked by rapport (pid %ld) after %d s",
                      e->data_dir, (long)h.pid, RP_EMBEDDED_LOCK_WAIT_MS / 1000);
             return RP_EBUSY;
         }
         if (!told && h.pid > 0) {
-            fprintf(stderr, "rapport: waiting for rapport (pid %ld) to finish with %s\n",
-                    (long)h.pid, e->data_dir);
+            if (strcmp(h.role, "starting") == 0)
+                fprintf(stderr, "rapport: waiting for rapport serve (pid %ld) to start in %s\n",
+                        (long)h.pid, e->data_dir);
+            else
+                fprintf(stderr, "rapport: waiting for rapport (pid %ld) to finish with %s\n",
+                        (long)h.pid, e->data_dir);
             told = true;
         }
         rp_embedded_sleep_ms(100);

@@ -18,6 +18,7 @@
 /* Statements evicted from the cache whose DEALLOCATE has not been sent yet. */
 #define RP_DB_DEALLOC_MAX 16
 
+/* One cached prepared statement of a connection. */
 typedef struct rp_stmt {
     char *sql;     /* the key; NULL when the slot is free */
     uint64_t hash; /* of sql, compared before the text */
@@ -26,6 +27,8 @@ typedef struct rp_stmt {
     bool ready;    /* the server has it (the Parse succeeded) */
 } rp_stmt_t;
 
+/* A connection, its reconnection pacing, its transaction and its
+ * statement cache (see db.h). */
 struct rp_db {
     PGconn *conn;
     char *conninfo;
@@ -55,6 +58,7 @@ struct rp_db {
     int errpos; /* 1-based character position of the error in the statement, 0 if none */
 };
 
+/* A result handed to the caller: it owns the PGresult. */
 struct rp_dbres {
     PGresult *res;
 };

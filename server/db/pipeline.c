@@ -194,16 +194,19 @@ static bool guard_passed(const call_t *guard)
     return PQresultStatus(guard->res) == PGRES_TUPLES_OK && PQntuples(guard->res) == 1;
 }
 
-static void hand_over(call_t *c, rp_dbres_t **out)
+static rp_status_t hand_over(rp_db_t *db, call_t *c, rp_dbres_t **out)
 {
     if (out == NULL)
-        return;
+        return RP_OK;
     rp_dbres_t *r = malloc(sizeof *r);
-    if (r == NULL)
-        return;
+    if (r == NULL) {
+        rp_db_set_error(db, "out of memory");
+        return RP_ENOMEM;
+    }
     r->res = c->res;
     c->res = NULL;
     *out = r;
+    return RP_OK;
 }
 
 static rp_status_t simple(rp_db_t *db, const char *sql)
@@ -228,6 +231,7 @@ static rp_status_t tenant_refused(rp_db_t *db)
 static rp_status_t start_tx(rp_db_t *db, const char *sql, int nparams, const char *const *params,
                             rp_dbres_t **out)
 {
+    rp_db_clear_error(db);
     call_t calls[2];
     memset(calls, 0, sizeof calls);
     int n = 0;
@@ -254,7 +258,7 @@ static rp_status_t start_tx(rp_db_t *db, const char *sql, int nparams, const cha
     if (st == RP_OK)
         st = first_failure(db, NULL, calls, n);
     if (st == RP_OK && sql != NULL)
-        hand_over(&calls[n - 1], out);
+        st = hand_over(db, &calls[n - 1], out);
     if (st != RP_OK)
         db->tx_failure = st;
     PQclear(begin_res);
@@ -310,8 +314,8 @@ rp_status_t rp_db_exec(rp_db_t *db, const char *sql, int nparams, const char *co
     if (st == RP_OK)
         st = first_failure(db, NULL, &c, 1);
     if (st == RP_OK)
-        hand_over(&c, out);
-    else if (db->in_tx)
+        st = hand_over(db, &c, out);
+    if (st != RP_OK && db->in_tx)
         db->tx_failure = st;
     clear_calls(&c, 1);
     return st;
@@ -348,7 +352,7 @@ rp_status_t rp_db_read(rp_db_t *db, const char *tenant_id, const char *sql, int 
     if (st == RP_OK)
         st = first_failure(db, NULL, c, n);
     if (st == RP_OK)
-        hand_over(&c[n - 1], out);
+        st = hand_over(db, &c[n - 1], out);
     clear_calls(c, n);
     return st;
 }

@@ -256,8 +256,7 @@ static void forged_tokens_rejected(void **state)
 
     expect_rejected(rp_it_jwt_sign("{\"alg\":\"none\",\"typ\":\"JWT\"}", good, NULL),
                     "invalid_token", "alg none");
-    expect_rejected(rp_it_jwt_sign("{\"alg\":\"None\"}", good, NULL), "invalid_token",
-                    "alg None");
+    expect_rejected(rp_it_jwt_sign("{\"alg\":\"None\"}", good, NULL), "invalid_token", "alg None");
     /* alg none with a valid HS256 signature still attached. */
     const char *signed_tok = rp_it_jwt_sign(NULL, good, NULL);
     const char *none_tok = rp_it_jwt_sign("{\"alg\":\"none\",\"typ\":\"JWT\"}", good, NULL);
@@ -304,8 +303,8 @@ static void missing_or_wrong_scheme(void **state)
     RP_IT_EXPECT_PROBLEM(r, 401, "unauthorized");
     assert_non_null(rp_it_header(r, "WWW-Authenticate"));
 
-    r = rp_it_http(&(rp_it_req_t){.path = "/api/v1/me",
-                                  .authorization = "Basic YWRtaW46cGFzc3dvcmQ="});
+    r = rp_it_http(
+        &(rp_it_req_t){.path = "/api/v1/me", .authorization = "Basic YWRtaW46cGFzc3dvcmQ="});
     RP_IT_EXPECT_PROBLEM(r, 401, "unauthorized");
     assert_non_null(rp_it_header(r, "WWW-Authenticate"));
 

@@ -44,7 +44,8 @@ static const char *shown(const char *const *args)
 
 /* Runs the CLI and fails unless it exits with code and prints exactly one
  * line on stderr containing needle (when not NULL). */
-static void expect_one_line(int code, const char *input, const char *needle, const char *const *args)
+static void expect_one_line(int code, const char *input, const char *needle,
+                            const char *const *args)
 {
     char *out = NULL, *err = NULL;
     int rc = run_args(input, &out, &err, args);
@@ -85,9 +86,9 @@ static void help_everywhere(void **state)
     }
     char *out = NULL;
     assert_int_equal(rp_it_cli(&out, NULL, "--help", NULL), 0);
-    const char *commands[] = {"serve",        "migrate",      "tenant create", "tenant list",
+    const char *commands[] = {"serve",          "migrate",       "tenant create", "tenant list",
                               "tenant suspend", "tenant resume", "user add",      "user passwd",
-                              "user list",    "version"};
+                              "user list",      "version"};
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strstr(out, commands[i]) == NULL)
             RP_IT_FAIL("rapport --help does not mention '%s':\n%s", commands[i], out);
@@ -156,8 +157,7 @@ static void tenant_lifecycle(void **state)
     assert_int_equal(rp_it_cli(&out, &err, "tenant", "create", "clico", "--name", "CLI Co", NULL),
                      0);
     assert_non_null(strstr(out, "clico"));
-    assert_string_equal(rp_it_sql("SELECT name FROM tenants WHERE slug = 'clico'", NULL),
-                        "CLI Co");
+    assert_string_equal(rp_it_sql("SELECT name FROM tenants WHERE slug = 'clico'", NULL), "CLI Co");
 
     assert_int_equal(rp_it_cli(&out, &err, "tenant", "list", NULL), 0);
     const char *line = line_of(out, "clico");
@@ -196,9 +196,9 @@ static void users_add_list_passwd(void **state)
 {
     rp_it_tenant_create("userco", "User Co");
     char *out = NULL, *err = NULL;
-    int rc = rp_it_cli_input(PASSWORD "\n", &out, &err, "user", "add", "--tenant", "userco",
-                             "--email", "Manager@UserCo.test", "--role", "manager",
-                             "--password-stdin", NULL);
+    int rc =
+        rp_it_cli_input(PASSWORD "\n", &out, &err, "user", "add", "--tenant", "userco", "--email",
+                        "Manager@UserCo.test", "--role", "manager", "--password-stdin", NULL);
     if (rc != 0)
         RP_IT_FAIL("user add: exit %d: %s", rc, err);
 
@@ -236,16 +236,16 @@ static void user_add_refusals(void **state)
     rp_it_tenant_create("refuseco", "Refuse Co");
     char *out = NULL, *err = NULL;
     /* Too short a password: refused, nothing created. */
-    int rc = rp_it_cli_input("short\n", &out, &err, "user", "add", "--tenant", "refuseco",
-                             "--email", "s@refuseco.test", "--role", "user", "--password-stdin",
-                             NULL);
+    int rc =
+        rp_it_cli_input("short\n", &out, &err, "user", "add", "--tenant", "refuseco", "--email",
+                        "s@refuseco.test", "--role", "user", "--password-stdin", NULL);
     assert_true(rc == 1 || rc == 2);
     assert_int_equal(rp_it_count_lines(err), 1);
     assert_null(rp_it_sql("SELECT 1 FROM users WHERE email = 's@refuseco.test'", NULL));
 
     /* No such tenant. */
-    rc = rp_it_cli_input(PASSWORD "\n", &out, &err, "user", "add", "--tenant", "ghostco",
-                         "--email", "g@ghostco.test", "--role", "user", "--password-stdin", NULL);
+    rc = rp_it_cli_input(PASSWORD "\n", &out, &err, "user", "add", "--tenant", "ghostco", "--email",
+                         "g@ghostco.test", "--role", "user", "--password-stdin", NULL);
     assert_int_equal(rc, 1);
     assert_int_equal(rp_it_count_lines(err), 1);
     assert_non_null(strstr(err, "ghostco"));
@@ -290,9 +290,9 @@ static void migrate_is_idempotent(void **state)
 
 static void unreachable_database_exit_1(void **state)
 {
-    expect_one_line(1, NULL, NULL,
-                    ARGS("--database-url", "host=/nonexistent/socket/dir dbname=x user=y",
-                         "tenant", "list"));
+    expect_one_line(
+        1, NULL, NULL,
+        ARGS("--database-url", "host=/nonexistent/socket/dir dbname=x user=y", "tenant", "list"));
 }
 
 static void server_exits_cleanly(void **state)
@@ -304,16 +304,11 @@ static void server_exits_cleanly(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        RP_IT_TEST(help_everywhere),
-        RP_IT_TEST(bad_arguments_exit_2),
-        RP_IT_TEST(no_command_exit_2),
-        RP_IT_TEST(tenant_lifecycle),
-        RP_IT_TEST(duplicate_tenant_exit_1),
-        RP_IT_TEST(users_add_list_passwd),
-        RP_IT_TEST(user_add_refusals),
-        RP_IT_TEST(version_prints_version),
-        RP_IT_TEST(migrate_is_idempotent),
-        RP_IT_TEST(unreachable_database_exit_1),
+        RP_IT_TEST(help_everywhere),         RP_IT_TEST(bad_arguments_exit_2),
+        RP_IT_TEST(no_command_exit_2),       RP_IT_TEST(tenant_lifecycle),
+        RP_IT_TEST(duplicate_tenant_exit_1), RP_IT_TEST(users_add_list_passwd),
+        RP_IT_TEST(user_add_refusals),       RP_IT_TEST(version_prints_version),
+        RP_IT_TEST(migrate_is_idempotent),   RP_IT_TEST(unreachable_database_exit_1),
         RP_IT_TEST(server_exits_cleanly),
     };
     RP_IT_RUN("cli", tests, setup, teardown);

@@ -18,9 +18,7 @@ static int setup(void **state)
     rp_it_tenant_create("acme", "Acme");
     rp_it_user_add("acme", "admin@acme.test", "admin", PASSWORD);
     rp_it_tokens_t t;
-    rp_it_resp_t *r = rp_it_login("acme", "admin@acme.test", PASSWORD, &t);
-    if (r->status != 200)
-        return -1;
+    RP_IT_EXPECT_STATUS(rp_it_login("acme", "admin@acme.test", PASSWORD, &t), 200);
     memcpy(access_token, t.access, sizeof access_token);
     rp_it_test_teardown(NULL);
     return 0;

@@ -47,10 +47,9 @@ static void metrics_exposed(void **state)
     const char *ct = rp_it_header(r, "Content-Type");
     assert_non_null(ct);
     assert_non_null(strstr(ct, "text/plain"));
-    const char *names[] = {"rapport_http_requests_total",
-                           "rapport_http_request_duration_seconds_bucket",
-                           "rapport_worker_queue_depth", "rapport_db_pool_connections",
-                           "rapport_build_info"};
+    const char *names[] = {
+        "rapport_http_requests_total", "rapport_http_request_duration_seconds_bucket",
+        "rapport_worker_queue_depth", "rapport_db_pool_connections", "rapport_build_info"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strstr(r->body, names[i]) == NULL)
             RP_IT_FAIL("/metrics lacks %s:\n%s", names[i], r->body);
@@ -170,10 +169,10 @@ static void json_not_object_400(void **state)
 
 static void wrong_content_type_415(void **state)
 {
-    rp_it_resp_t *r = rp_it_http(&(rp_it_req_t){
-        .path = "/api/v1/auth/login",
-        .body = "{\"tenant\":\"a\",\"email\":\"b@c.d\",\"password\":\"0123456789\"}",
-        .content_type = "text/plain"});
+    rp_it_resp_t *r = rp_it_http(
+        &(rp_it_req_t){.path = "/api/v1/auth/login",
+                       .body = "{\"tenant\":\"a\",\"email\":\"b@c.d\",\"password\":\"0123456789\"}",
+                       .content_type = "text/plain"});
     RP_IT_EXPECT_PROBLEM(r, 415, "unsupported_media_type");
     r = rp_it_http(&(rp_it_req_t){.path = "/api/v1/auth/login",
                                   .body = "tenant=a&email=b&password=c",

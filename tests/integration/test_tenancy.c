@@ -53,8 +53,8 @@ static long count_users(const char *tenant)
 static void other_tenants_user_is_404(void **state)
 {
     const char *a = rp_it_token("alpha", "admin@alpha.test", PASSWORD);
-    const char *before = rp_it_sql("SELECT name || '/' || role FROM users WHERE id = $1",
-                                   beta_user, NULL);
+    const char *before =
+        rp_it_sql("SELECT name || '/' || role FROM users WHERE id = $1", beta_user, NULL);
     /* The admin of alpha sees alpha's users... */
     RP_IT_EXPECT_STATUS(rp_it_get(rp_it_fmt("/api/v1/users/%s", alpha_admin), a), 200);
     /* ...and beta's answer exactly like ids that do not exist. */
@@ -99,7 +99,8 @@ static void list_shows_own_tenant_only(void **state)
 
 static void same_email_in_two_tenants(void **state)
 {
-    rp_it_resp_t *a = rp_it_get("/api/v1/me", rp_it_token("alpha", "shared@example.test", PASSWORD));
+    rp_it_resp_t *a =
+        rp_it_get("/api/v1/me", rp_it_token("alpha", "shared@example.test", PASSWORD));
     rp_it_resp_t *b = rp_it_get("/api/v1/me", rp_it_token("beta", "shared@example.test", PASSWORD));
     RP_IT_EXPECT_STATUS(a, 200);
     RP_IT_EXPECT_STATUS(b, 200);
@@ -124,8 +125,7 @@ static void token_tenant_decides_scope(void **state)
 
     /* A tenant that does not exist at all. */
     const char *ghost = rp_it_jwt_sign(
-        NULL, rp_it_jwt_claims("0190a0a0-0000-7000-8000-00000000beef", alpha_admin, "admin"),
-        NULL);
+        NULL, rp_it_jwt_claims("0190a0a0-0000-7000-8000-00000000beef", alpha_admin, "admin"), NULL);
     r = rp_it_get("/api/v1/users", ghost);
     if (r->status != 403 && r->status != 401)
         RP_IT_FAIL("a token for a tenant that does not exist got %ld %s", r->status, r->body);
@@ -242,8 +242,8 @@ static void rls_without_tenant_sees_nothing(void **state)
     const char *tables[] = {"users", "refresh_tokens", "api_keys", "auth_events"};
     for (size_t i = 0; i < 4; i++) {
         /* There are rows (logins wrote events and refresh tokens)... */
-        long all = strtol(rp_it_sql(rp_it_fmt("SELECT count(*) FROM %s", tables[i]), NULL), NULL,
-                          10);
+        long all =
+            strtol(rp_it_sql(rp_it_fmt("SELECT count(*) FROM %s", tables[i]), NULL), NULL, 10);
         if (i != 2)
             assert_true(all > 0);
         /* ...but none without a tenant. */
@@ -281,16 +281,15 @@ static void rls_query_without_filter_sees_one_tenant(void **state)
         r = q(c, "UPDATE users SET name = 'touched'", 0, NULL);
         ok(r, "UPDATE users");
         assert_int_equal(strtol(PQcmdTuples(r), NULL, 10), count_users(tenants[t]));
-        long tokens = strtol(rp_it_sql("SELECT count(*) FROM refresh_tokens WHERE tenant_id = $1",
-                                       tenants[t], NULL),
-                             NULL, 10);
+        long tokens = strtol(
+            rp_it_sql("SELECT count(*) FROM refresh_tokens WHERE tenant_id = $1", tenants[t], NULL),
+            NULL, 10);
         r = q(c, "DELETE FROM refresh_tokens", 0, NULL);
         ok(r, "DELETE FROM refresh_tokens");
         assert_int_equal(strtol(PQcmdTuples(r), NULL, 10), tokens);
         ok(q(c, "ROLLBACK", 0, NULL), "ROLLBACK");
     }
-    assert_string_equal(rp_it_sql("SELECT count(*) FROM users WHERE name = 'touched'", NULL),
-                        "0");
+    assert_string_equal(rp_it_sql("SELECT count(*) FROM users WHERE name = 'touched'", NULL), "0");
 }
 
 static void rls_refuses_writes_into_another_tenant(void **state)

@@ -57,10 +57,10 @@ static bool list_has_id(const rp_it_resp_t *r, const char *id)
 static void users_crud(void **state)
 {
     const char *a = admin_token();
-    rp_it_resp_t *r = rp_it_sendj("POST", "/api/v1/users", a,
-                                  json_pack("{s:s, s:s, s:s, s:s}", "email", "new.person@acme.test",
-                                            "name", "New Person", "role", "manager", "password",
-                                            "new-person-pass-1"));
+    rp_it_resp_t *r =
+        rp_it_sendj("POST", "/api/v1/users", a,
+                    json_pack("{s:s, s:s, s:s, s:s}", "email", "new.person@acme.test", "name",
+                              "New Person", "role", "manager", "password", "new-person-pass-1"));
     RP_IT_EXPECT_STATUS(r, 201);
     const char *id = rp_it_fmt("%s", rp_it_jstr(r, "id"));
     assert_string_equal(rp_it_jstr(r, "email"), "new.person@acme.test");
@@ -132,16 +132,15 @@ static void last_admin_is_kept(void **state)
     rp_it_resp_t *r = rp_it_sendj("PATCH", rp_it_fmt("/api/v1/users/%s", admin_id), a,
                                   json_pack("{s:s}", "role", "user"));
     RP_IT_EXPECT_PROBLEM(r, 409, NULL);
-    assert_string_equal(rp_it_sql("SELECT role FROM users WHERE id = $1", admin_id, NULL),
-                        "admin");
+    assert_string_equal(rp_it_sql("SELECT role FROM users WHERE id = $1", admin_id, NULL), "admin");
 }
 
 static void users_validation_422(void **state)
 {
     const char *a = admin_token();
-    rp_it_resp_t *r = rp_it_sendj(
-        "POST", "/api/v1/users", a,
-        json_pack("{s:s, s:s, s:s}", "email", "not-an-email", "role", "wizard", "password", "short"));
+    rp_it_resp_t *r = rp_it_sendj("POST", "/api/v1/users", a,
+                                  json_pack("{s:s, s:s, s:s}", "email", "not-an-email", "role",
+                                            "wizard", "password", "short"));
     RP_IT_EXPECT_PROBLEM(r, 422, NULL);
     json_t *errors = json_object_get(r->json, "errors");
     assert_true(json_is_object(errors));
@@ -203,10 +202,10 @@ static void non_admin_403(void **state)
     const char *u = rp_it_token("acme", "plain@acme.test", PASSWORD);
     RP_IT_EXPECT_PROBLEM(rp_it_get("/api/v1/users", u), 403, "forbidden");
     RP_IT_EXPECT_PROBLEM(rp_it_get(rp_it_fmt("/api/v1/users/%s", admin_id), u), 403, "forbidden");
-    RP_IT_EXPECT_PROBLEM(rp_it_sendj("POST", "/api/v1/users", u,
-                                     json_pack("{s:s, s:s}", "email", "sneak@acme.test", "role",
-                                               "admin")),
-                         403, "forbidden");
+    RP_IT_EXPECT_PROBLEM(
+        rp_it_sendj("POST", "/api/v1/users", u,
+                    json_pack("{s:s, s:s}", "email", "sneak@acme.test", "role", "admin")),
+        403, "forbidden");
     RP_IT_EXPECT_PROBLEM(rp_it_sendj("PATCH", rp_it_fmt("/api/v1/users/%s", plain_id), u,
                                      json_pack("{s:s}", "role", "admin")),
                          403, "forbidden");
@@ -266,8 +265,8 @@ static void api_key_lifecycle(void **state)
     const char *secret = key + 37;
     unsigned char raw[32];
     size_t rawlen = 0;
-    assert_int_equal(sodium_base642bin(raw, sizeof raw, secret, strlen(secret), NULL, &rawlen,
-                                       NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+    assert_int_equal(sodium_base642bin(raw, sizeof raw, secret, strlen(secret), NULL, &rawlen, NULL,
+                                       sodium_base64_VARIANT_URLSAFE_NO_PADDING),
                      0);
     char rawhex[65];
     sodium_bin2hex(rawhex, sizeof rawhex, raw, rawlen);
@@ -321,8 +320,8 @@ static void forged_api_keys_401(void **state)
 
     /* An id nobody has, and shapes that are not keys at all. */
     RP_IT_EXPECT_PROBLEM(
-        rp_it_get("/api/v1/me", rp_it_fmt("rpk_0190a0a0000070008000000000000000_%s", key + 37)), 401,
-        NULL);
+        rp_it_get("/api/v1/me", rp_it_fmt("rpk_0190a0a0000070008000000000000000_%s", key + 37)),
+        401, NULL);
     RP_IT_EXPECT_PROBLEM(rp_it_get("/api/v1/me", "rpk_garbage"), 401, NULL);
     RP_IT_EXPECT_PROBLEM(rp_it_get("/api/v1/me", rp_it_fmt("%s=", key)), 401, NULL);
 

@@ -11,8 +11,8 @@
 rp_it_resp_t *rp_it_login(const char *tenant, const char *email, const char *password,
                           rp_it_tokens_t *out)
 {
-    json_t *body = json_pack("{s:s, s:s, s:s}", "tenant", tenant, "email", email, "password",
-                             password);
+    json_t *body =
+        json_pack("{s:s, s:s, s:s}", "tenant", tenant, "email", email, "password", password);
     rp_it_resp_t *r = rp_it_sendj("POST", "/api/v1/auth/login", NULL, body);
     if (out != NULL && r->status == 200) {
         const char *a = rp_it_jstr(r, "access_token"), *f = rp_it_jstr(r, "refresh_token");
@@ -40,8 +40,7 @@ json_t *rp_it_jwt_claims(const char *tenant_id, const char *user_id, const char 
     json_int_t now = (json_int_t)time(NULL);
     json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "sub", user_id, "tid",
                           tenant_id, "role", role, "iss", RP_IT_JWT_ISSUER, "aud",
-                          RP_IT_JWT_AUDIENCE, "jti", jti, "iat", now, "nbf", now, "exp",
-                          now + 900);
+                          RP_IT_JWT_AUDIENCE, "jti", jti, "iat", now, "nbf", now, "exp", now + 900);
     if (c == NULL)
         RP_IT_FAIL("cannot build JWT claims");
     return rp_it_track_json(c);

@@ -77,8 +77,8 @@ void rp_it_user_add(const char *tenant, const char *email, const char *role, con
 {
     char *out = NULL, *err = NULL;
     const char *input = rp_it_fmt("%s\n", password);
-    int rc = rp_it_cli_input(input, &out, &err, "user", "add", "--tenant", tenant, "--email",
-                             email, "--role", role, "--password-stdin", NULL);
+    int rc = rp_it_cli_input(input, &out, &err, "user", "add", "--tenant", tenant, "--email", email,
+                             "--role", role, "--password-stdin", NULL);
     if (rc != 0)
         RP_IT_FAIL("rapport user add %s/%s exited with %d\nstdout: %s\nstderr: %s", tenant, email,
                    rc, out, err);

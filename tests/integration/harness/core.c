@@ -1,5 +1,6 @@
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
@@ -101,10 +102,55 @@ static void at_exit(void)
         rp_it_rmtree(rp_it_g.dir);
 }
 
+/* A helper process that outlives this program, however it ends (even
+ * SIGKILL from ctest's timeout), and then removes the work directory once
+ * PostgreSQL, stopped by its parent-death signal, has let go of it. */
+static void start_reaper(void)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        return;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return;
+    }
+    if (pid > 0) {
+        close(fds[0]); /* the write end stays open for our whole life */
+        return;
+    }
+    close(fds[1]);
+    /* Holding the test's output open would make ctest wait for us. */
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+    }
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    char c;
+    while (read(fds[0], &c, 1) < 0 && errno == EINTR)
+        ;
+    char pidfile[PATH_MAX + 32];
+    snprintf(pidfile, sizeof pidfile, "%s/postmaster.pid", rp_it_g.pgdata);
+    for (int i = 0; i < 300 && access(pidfile, F_OK) == 0; i++)
+        rp_it_sleep_ms(100);
+    if (access(rp_it_g.dir, F_OK) == 0 && getenv("RAPPORT_IT_KEEP") == NULL)
+        rp_it_rmtree(rp_it_g.dir);
+    _exit(0);
+}
+
 void rp_it_init(const char *name)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     snprintf(rp_it_g.name, sizeof rp_it_g.name, "%s", name);
+    rp_it_g.server_rc = -1;
+    const char *filter = getenv("RAPPORT_IT_FILTER");
+    if (filter != NULL && *filter)
+        cmocka_set_test_filter(filter);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || sodium_init() < 0) {
         fprintf(stderr, "rapport-it: cannot initialise libcurl or libsodium\n");
         exit(1);
@@ -125,6 +171,7 @@ void rp_it_init(const char *name)
         fprintf(stderr, "rapport-it: mkdir %s: %s\n", rp_it_g.datadir, strerror(errno));
         exit(1);
     }
+    start_reaper();
     atexit(at_exit);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

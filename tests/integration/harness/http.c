@@ -277,8 +277,7 @@ static void describe(const rp_it_resp_t *r)
     print_error("got HTTP %ld", r->status);
     const char *ct = rp_it_header(r, "Content-Type");
     print_error(" (%s)", ct ? ct : "no content type");
-    print_error(", body: %.2000s%s\n", r->body ? r->body : "",
-                r->body_len > 2000 ? " ..." : "");
+    print_error(", body: %.2000s%s\n", r->body ? r->body : "", r->body_len > 2000 ? " ..." : "");
 }
 
 void rp_it_expect_status_at(const rp_it_resp_t *r, long status, const char *file, int line)
@@ -290,8 +289,8 @@ void rp_it_expect_status_at(const rp_it_resp_t *r, long status, const char *file
     _fail(file, line);
 }
 
-void rp_it_expect_problem_at(const rp_it_resp_t *r, long status, const char *code,
-                             const char *file, int line)
+void rp_it_expect_problem_at(const rp_it_resp_t *r, long status, const char *code, const char *file,
+                             int line)
 {
     const char *why = NULL;
     const char *ct = rp_it_header(r, "Content-Type");

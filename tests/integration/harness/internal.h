@@ -20,7 +20,7 @@ typedef struct rp_it_state {
     bool initialised;      /* initdb and the roles are done */
     pid_t pg_pid;          /* the postmaster, 0 when not running */
     pid_t server_pid;      /* rapport serve, 0 when not running */
-    int server_rc; /* exit code of the last server that exited, -1 if none */
+    int server_rc;         /* exit code of the last server that exited, -1 if none */
     int server_port;
     int cli_runs; /* numbers capture files */
 } rp_it_state_t;
@@ -36,6 +36,7 @@ typedef struct rp_it_spawn {
     const char *out_path;   /* NULL: /dev/null; opened for append */
     const char *err_path;   /* NULL: same as out_path */
     int death_signal;       /* sent to the child if this program dies first; 0 none */
+    const char *cwd;        /* working directory of the child; NULL: inherited */
 } rp_it_spawn_t;
 
 /* Forks and execs; returns the child's PID or -1 (errno set). */

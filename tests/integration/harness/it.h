@@ -28,8 +28,9 @@
 
 /* ---- life cycle ---------------------------------------------------------- */
 
-/* Prepares the program: libcurl, libsodium, the work directory, and the
- * clean-up that stops every child at exit or on SIGTERM/SIGINT/SIGHUP. */
+/* Prepares the program: libcurl, libsodium, the work directory, the
+ * clean-up that stops every child at exit or on SIGTERM/SIGINT/SIGHUP, and
+ * the RAPPORT_IT_FILTER test-name pattern. */
 void rp_it_init(const char *name);
 
 /* Ends the program: on failure (failed > 0) prints the tail of the server and
@@ -66,8 +67,9 @@ const char *rp_it_dir(void);
 /* Creates (initdb, first call only) and starts a private PostgreSQL cluster
  * listening only on a unix socket in the work directory, with roles rapport
  * (owner of database rapport) and rapport_app (LOGIN NOSUPERUSER
- * NOBYPASSRLS). As root, PostgreSQL runs as the postgres user. Fails the
- * test on error. */
+ * NOBYPASSRLS). As root, PostgreSQL runs as the postgres user. Called
+ * again after rp_it_pg_stop, it restarts the same cluster. Fails the test on
+ * error. */
 void rp_it_pg_start(void);
 
 /* Stops the cluster with a fast shutdown (clients are disconnected), as an
@@ -144,8 +146,7 @@ void rp_it_tenant_create(const char *slug, const char *name);
 
 /* Adds a user with the CLI (--password-stdin); fails the test unless it
  * exits 0. */
-void rp_it_user_add(const char *tenant, const char *email, const char *role,
-                    const char *password);
+void rp_it_user_add(const char *tenant, const char *email, const char *role, const char *password);
 
 /* The id of tenant slug, read from the database. Tracked. */
 const char *rp_it_tenant_id(const char *slug);
@@ -157,15 +158,15 @@ const char *rp_it_user_id(const char *slug, const char *email);
 
 /* One response. Everything it points to is owned by it. */
 typedef struct rp_it_resp {
-    long status;   /* 0 when the request failed below HTTP (see error) */
-    char *body;    /* NUL-terminated */
+    long status; /* 0 when the request failed below HTTP (see error) */
+    char *body;  /* NUL-terminated */
     size_t body_len;
-    json_t *json;  /* the body parsed as JSON, or NULL */
+    json_t *json; /* the body parsed as JSON, or NULL */
     char **header_names;
     char **header_values;
     size_t nheaders;
-    char error[512];  /* libcurl's message when status is 0 */
-    double seconds;   /* total time */
+    char error[512]; /* libcurl's message when status is 0 */
+    double seconds;  /* total time */
 } rp_it_resp_t;
 
 /* One request; unset fields take the defaults noted. */
@@ -176,11 +177,11 @@ typedef struct rp_it_req {
     const char *authorization; /* sends this Authorization header verbatim */
     const char *content_type;  /* default application/json when there is a body */
     const char *body;
-    size_t body_len;                /* 0: strlen(body) */
-    const char *request_id;         /* sends X-Request-Id */
-    const char *const *headers;     /* more "Name: value" lines, NULL-terminated */
-    bool chunked;                   /* send the body with chunked transfer encoding */
-    double timeout;                 /* seconds, default 30 */
+    size_t body_len;            /* 0: strlen(body) */
+    const char *request_id;     /* sends X-Request-Id */
+    const char *const *headers; /* more "Name: value" lines, NULL-terminated */
+    bool chunked;               /* send the body with chunked transfer encoding */
+    double timeout;             /* seconds, default 30 */
 } rp_it_req_t;
 
 /* Sends req to the running server on 127.0.0.1. Never NULL; tracked. */
@@ -216,8 +217,8 @@ void rp_it_expect_status_at(const rp_it_resp_t *r, long status, const char *file
  * X-Request-Id header. */
 #define RP_IT_EXPECT_PROBLEM(r, st, code)                                                          \
     rp_it_expect_problem_at((r), (st), (code), __FILE__, __LINE__)
-void rp_it_expect_problem_at(const rp_it_resp_t *r, long status, const char *code,
-                             const char *file, int line);
+void rp_it_expect_problem_at(const rp_it_resp_t *r, long status, const char *code, const char *file,
+                             int line);
 
 /* Fails the test with a message. */
 #define RP_IT_FAIL(...) rp_it_fail_at(__FILE__, __LINE__, __VA_ARGS__)

@@ -79,9 +79,11 @@ static void initdb(void)
     char prog[PATH_MAX + 16], log[PATH_MAX + 16];
     snprintf(prog, sizeof prog, "%s/initdb", rp_it_g.bindir);
     snprintf(log, sizeof log, "%s/initdb.log", rp_it_g.dir);
-    const char *argv[] = {prog,     "-D", rp_it_g.pgdata,  "-U",       "postgres", "-A",
-                          "trust",  "-E", "UTF8",          "--locale=C", "--no-sync", NULL};
-    rp_it_spawn_t s = {.argv = argv, .as_postgres = true, .out_path = log};
+    const char *argv[] = {prog,    "-D", rp_it_g.pgdata, "-U",         "postgres",  "-A",
+                          "trust", "-E", "UTF8",         "--locale=C", "--no-sync", NULL};
+    /* The test's own directory may be one the postgres user cannot enter
+     * (a clone under /root). */
+    rp_it_spawn_t s = {.argv = argv, .as_postgres = true, .out_path = log, .cwd = rp_it_g.dir};
     int rc = rp_it_run(&s, 180);
     if (rc != 0) {
         rp_it_print_tail("initdb log", log, 40);
@@ -116,8 +118,11 @@ static void spawn_postmaster(void)
                           NULL};
     /* Started directly, not through pg_ctl, so the postmaster is our child:
      * its PID is known and the kernel stops it if this program dies. */
-    rp_it_spawn_t s = {
-        .argv = argv, .as_postgres = true, .out_path = rp_it_g.pg_log, .death_signal = SIGQUIT};
+    rp_it_spawn_t s = {.argv = argv,
+                       .as_postgres = true,
+                       .out_path = rp_it_g.pg_log,
+                       .death_signal = SIGQUIT,
+                       .cwd = rp_it_g.dir};
     pid_t pid = rp_it_spawn(&s);
     if (pid < 0)
         RP_IT_FAIL("cannot start %s: %s", prog, strerror(errno));
@@ -131,11 +136,9 @@ static void spawn_postmaster(void)
         int rc = rp_it_wait(pid, 0);
         if (rc != -2) {
             rp_it_g.pg_pid = 0;
-            rp_it_print_tail("PostgreSQL log", rp_it_g.pg_log, 40);
             RP_IT_FAIL("PostgreSQL exited with %d while starting", rc);
         }
         if (rp_it_now() > deadline) {
-            rp_it_print_tail("PostgreSQL log", rp_it_g.pg_log, 40);
             RP_IT_FAIL("PostgreSQL did not accept connections within 60 s");
         }
         rp_it_sleep_ms(50);
@@ -145,8 +148,7 @@ static void spawn_postmaster(void)
 static void superuser_exec(const char *dbname, const char *sql)
 {
     char conninfo[PATH_MAX + 64];
-    snprintf(conninfo, sizeof conninfo, "host=%s dbname=%s user=postgres", rp_it_g.sockdir,
-             dbname);
+    snprintf(conninfo, sizeof conninfo, "host=%s dbname=%s user=postgres", rp_it_g.sockdir, dbname);
     PGconn *c = PQconnectdb(conninfo);
     if (PQstatus(c) != CONNECTION_OK) {
         char msg[512];

@@ -115,6 +115,8 @@ pid_t rp_it_spawn(const rp_it_spawn_t *s)
             _exit(126);
         if (getppid() != parent)
             _exit(126);
+        if (s->cwd != NULL && chdir(s->cwd) != 0)
+            _exit(126);
         execve(s->argv[0], (char *const *)s->argv, envp);
         _exit(127);
     }
