@@ -162,6 +162,12 @@ void rp_workers_stop(rp_workers_t *w)
         free(nd);
         nd = next;
     }
+    /* The HTTP side has stopped waiting (drained or past its deadline): a
+     * worker still inside a statement (a lock wait, a slow query) would
+     * block the exit, so its statement is cancelled. */
+    if (atomic_load(&w->busy) > 0)
+        for (int i = 0; i < w->n; i++)
+            rp_db_cancel(w->workers[i].db);
     for (int i = 0; i < w->n; i++) {
         pthread_join(w->workers[i].thread, NULL);
         rp_db_close(w->workers[i].db);

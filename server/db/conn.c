@@ -92,8 +92,31 @@ static void on_notice(void *arg, const char *message)
 
 /* One connection attempt. Blocking, but bounded by connect_timeout; a local
  * socket that is absent fails at once. */
+static void set_cancel(rp_db_t *db, PGcancel *c)
+{
+    pthread_mutex_lock(&db->cancel_lock);
+    if (db->cancel != NULL)
+        PQfreeCancel(db->cancel);
+    db->cancel = c;
+    pthread_mutex_unlock(&db->cancel_lock);
+}
+
+rp_status_t rp_db_cancel(rp_db_t *db)
+{
+    if (db == NULL)
+        return RP_OK;
+    char err[256];
+    int ok = 1;
+    pthread_mutex_lock(&db->cancel_lock);
+    if (db->cancel != NULL)
+        ok = PQcancel(db->cancel, err, sizeof err);
+    pthread_mutex_unlock(&db->cancel_lock);
+    return ok ? RP_OK : RP_EDB_UNAVAILABLE;
+}
+
 static rp_status_t connect_now(rp_db_t *db)
 {
+    set_cancel(db, NULL);
     if (db->conn != NULL) {
         PQfinish(db->conn);
         db->conn = NULL;
@@ -132,6 +155,7 @@ static rp_status_t connect_now(rp_db_t *db)
         }
         PQclear(r);
     }
+    set_cancel(db, PQgetCancel(db->conn));
     db->connected = true;
     db->backoff_ms = RP_DB_BACKOFF_MIN_MS;
     db->next_attempt_ms = 0;
@@ -159,6 +183,7 @@ rp_status_t rp_db_open(rp_db_t **out, const char *conninfo, const char *set_role
         return RP_ENOMEM;
     }
     db->backoff_ms = RP_DB_BACKOFF_MIN_MS;
+    pthread_mutex_init(&db->cancel_lock, NULL);
     *out = db;
     return connect_now(db);
 }
@@ -167,6 +192,8 @@ void rp_db_close(rp_db_t *db)
 {
     if (db == NULL)
         return;
+    set_cancel(db, NULL);
+    pthread_mutex_destroy(&db->cancel_lock);
     if (db->conn != NULL)
         PQfinish(db->conn);
     rp_db_stmt_free(db);
@@ -175,9 +202,21 @@ void rp_db_close(rp_db_t *db)
     free(db);
 }
 
+/* An idle connection learns that the server went away (a restart, an
+ * administrator's terminate) only when it reads. Reading now, without
+ * blocking, turns that into a reconnect instead of a failed request. The
+ * server's farewell and the end of the stream may take two reads. */
+static bool still_alive(rp_db_t *db)
+{
+    for (int i = 0; i < 2; i++)
+        if (PQconsumeInput(db->conn) == 0 || rp_db_conn_broken(db))
+            return false;
+    return true;
+}
+
 rp_status_t rp_db_ensure(rp_db_t *db)
 {
-    if (db->connected && !rp_db_conn_broken(db))
+    if (db->connected && !rp_db_conn_broken(db) && still_alive(db))
         return RP_OK;
     if (db->connected)
         rp_db_mark_lost(db, PQerrorMessage(db->conn));
@@ -190,6 +229,19 @@ rp_status_t rp_db_ensure(rp_db_t *db)
     rp_status_t st = connect_now(db);
     if (st == RP_OK)
         rp_log_info("database connection re-established");
+    return st;
+}
+
+rp_status_t rp_db_reconnect_once(rp_db_t *db)
+{
+    bool in_tx = db->in_tx;
+    db->in_tx = false;
+    rp_status_t st = rp_db_ensure(db);
+    db->in_tx = in_tx;
+    if (st == RP_OK) {
+        db->tx_sent = false;
+        db->tx_failure = RP_OK;
+    }
     return st;
 }
 

@@ -24,6 +24,11 @@ rp_status_t rp_db_open(rp_db_t **out, const char *conninfo, const char *set_role
 /* Closes and frees. NULL is fine. */
 void rp_db_close(rp_db_t *db);
 
+/* Asks the server to cancel the statement this connection is running, if
+ * any. The one call that may come from another thread than the owner's:
+ * shutdown uses it to free workers stuck past the drain deadline. */
+rp_status_t rp_db_cancel(rp_db_t *db);
+
 /* Makes sure the connection is usable, reconnecting with exponential backoff
  * (50 ms doubling to 5 s) when it was lost: returns RP_OK or, while the
  * database stays away or the backoff has not elapsed, RP_EDB_UNAVAILABLE

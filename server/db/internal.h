@@ -2,6 +2,7 @@
 #define RP_DB_INTERNAL_H
 
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -16,7 +17,7 @@
 #define RP_DB_STMT_CACHE 128
 
 /* Statements evicted from the cache whose DEALLOCATE has not been sent yet. */
-#define RP_DB_DEALLOC_MAX 16
+#define RP_DB_DEALLOC_MAX 64
 
 /* One cached prepared statement of a connection. */
 typedef struct rp_stmt {
@@ -31,6 +32,10 @@ typedef struct rp_stmt {
  * statement cache (see db.h). */
 struct rp_db {
     PGconn *conn;
+    /* What rp_db_cancel uses from another thread; guarded by cancel_lock
+     * because a reconnect replaces it. */
+    pthread_mutex_t cancel_lock;
+    PGcancel *cancel;
     char *conninfo;
     char *set_role;
     bool connected;
@@ -82,6 +87,11 @@ void rp_db_mark_lost(rp_db_t *db, const char *why);
 
 /* True when the connection is no longer usable after an error. */
 bool rp_db_conn_broken(const rp_db_t *db);
+
+/* After a loss seen on the first round trip of a unit of work (so nothing
+ * of it can have committed), reconnects at once even though the caller's
+ * transaction has begun on our side; the caller then sends it again. */
+rp_status_t rp_db_reconnect_once(rp_db_t *db);
 
 /* Forgets the transaction state (after commit, rollback or a lost
  * connection). */

@@ -101,14 +101,17 @@ static rp_status_t pipeline(rp_db_t *db, bool begin, call_t *calls, int ncalls,
     if (PQenterPipelineMode(db->conn) != 1)
         return lost(db);
 
-    int ndealloc = db->ndealloc;
+    /* Inside a transaction block even a failed DEALLOCATE would abort the
+     * transaction: those wait for a round trip that starts outside one. */
+    int ndealloc = PQtransactionStatus(db->conn) == PQTRANS_IDLE ? db->ndealloc : 0;
     for (int i = 0; i < ndealloc; i++) {
         char sql[64];
         snprintf(sql, sizeof sql, "DEALLOCATE %s", db->dealloc[i]);
         if (PQsendQueryParams(db->conn, sql, 0, NULL, NULL, NULL, NULL, 0) != 1)
             return lost(db);
     }
-    db->ndealloc = 0;
+    if (ndealloc > 0)
+        db->ndealloc = 0;
     /* A DEALLOCATE that fails must not abort the real work: its own Sync
      * keeps it in a separate segment of the same round trip. */
     if (ndealloc > 0 && PQpipelineSync(db->conn) != 1)
@@ -228,8 +231,8 @@ static rp_status_t tenant_refused(rp_db_t *db)
 /* The first statement of a transaction: BEGIN, the tenant guard and the
  * statement in one round trip. sql may be NULL to open the transaction
  * alone (before a script). */
-static rp_status_t start_tx(rp_db_t *db, const char *sql, int nparams, const char *const *params,
-                            rp_dbres_t **out)
+static rp_status_t start_tx_once(rp_db_t *db, const char *sql, int nparams,
+                                 const char *const *params, rp_dbres_t **out)
 {
     rp_db_clear_error(db);
     call_t calls[2];
@@ -263,6 +266,18 @@ static rp_status_t start_tx(rp_db_t *db, const char *sql, int nparams, const cha
         db->tx_failure = st;
     PQclear(begin_res);
     clear_calls(calls, n);
+    return st;
+}
+
+/* A connection that died before this round trip (PostgreSQL restarted
+ * since the last request) costs one reconnect, not a failed request:
+ * nothing of the transaction can have committed, so it is sent again. */
+static rp_status_t start_tx(rp_db_t *db, const char *sql, int nparams, const char *const *params,
+                            rp_dbres_t **out)
+{
+    rp_status_t st = start_tx_once(db, sql, nparams, params, out);
+    if (st == RP_EDB_UNAVAILABLE && rp_db_reconnect_once(db) == RP_OK)
+        st = start_tx_once(db, sql, nparams, params, out);
     return st;
 }
 
@@ -321,20 +336,10 @@ rp_status_t rp_db_exec(rp_db_t *db, const char *sql, int nparams, const char *co
     return st;
 }
 
-rp_status_t rp_db_read(rp_db_t *db, const char *tenant_id, const char *sql, int nparams,
-                       const char *const *params, rp_dbres_t **out)
+static rp_status_t read_once(rp_db_t *db, const char *tenant_id, const char *sql, int nparams,
+                             const char *const *params, rp_dbres_t **out)
 {
-    if (out != NULL)
-        *out = NULL;
-    if (db->in_tx) {
-        rp_db_set_error(db, "rp_db_read inside a transaction: use rp_db_exec");
-        return RP_EINVAL;
-    }
-    rp_status_t st = rp_db_ensure(db);
-    if (st != RP_OK)
-        return st;
-    if (tenant_id != NULL && !rp_uuid_valid(tenant_id))
-        return tenant_refused(db);
+    rp_status_t st;
     rp_db_clear_error(db);
     const char *tp[1] = {tenant_id};
     call_t calls[2] = {
@@ -354,6 +359,27 @@ rp_status_t rp_db_read(rp_db_t *db, const char *tenant_id, const char *sql, int 
     if (st == RP_OK)
         st = hand_over(db, &c[n - 1], out);
     clear_calls(c, n);
+    return st;
+}
+
+rp_status_t rp_db_read(rp_db_t *db, const char *tenant_id, const char *sql, int nparams,
+                       const char *const *params, rp_dbres_t **out)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (db->in_tx) {
+        rp_db_set_error(db, "rp_db_read inside a transaction: use rp_db_exec");
+        return RP_EINVAL;
+    }
+    rp_status_t st = rp_db_ensure(db);
+    if (st != RP_OK)
+        return st;
+    if (tenant_id != NULL && !rp_uuid_valid(tenant_id))
+        return tenant_refused(db);
+    st = read_once(db, tenant_id, sql, nparams, params, out);
+    /* A read is safe to send again on a fresh connection. */
+    if (st == RP_EDB_UNAVAILABLE && rp_db_reconnect_once(db) == RP_OK)
+        st = read_once(db, tenant_id, sql, nparams, params, out);
     return st;
 }
 

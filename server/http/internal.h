@@ -58,6 +58,13 @@ typedef struct rp_server {
     rp_loop_t *loops;
     int nloops;
     atomic_long inflight; /* across loops, for metrics */
+    /* Shutdown phases: loops drain, then the workers stop, then each loop
+     * tears itself down on its own thread (h2o's allocators are per thread). */
+    pthread_mutex_t phase_lock;
+    pthread_cond_t phase_cond;
+    int loops_drained;
+    int workers_stopped;
+    int loops_kept;
 } rp_server_t;
 
 /* Installs the request handler and the problem filter on the host config. */

@@ -92,17 +92,6 @@ static int past(const struct timespec *deadline)
            (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
 }
 
-static void *loop_main(void *p)
-{
-    rp_loop_t *loop = p;
-    while (!(loop->stopping && (loop->inflight == 0 || past(&loop->deadline))))
-        h2o_evloop_run(loop->evloop, loop->stopping ? 50 : INT32_MAX);
-    if (loop->inflight > 0)
-        rp_log_warn("loop %d: %ld requests still running at the shutdown deadline", loop->index,
-                    loop->inflight);
-    return NULL;
-}
-
 static rp_status_t loop_init(rp_server_t *srv, rp_loop_t *loop, int index, char *err, size_t errlen)
 {
     loop->index = index;
@@ -167,6 +156,31 @@ static int loop_dispose(rp_loop_t *loop)
     return 0;
 }
 
+static void *loop_main(void *p)
+{
+    rp_loop_t *loop = p;
+    rp_server_t *srv = loop->server;
+    while (!(loop->stopping && (loop->inflight == 0 || past(&loop->deadline))))
+        h2o_evloop_run(loop->evloop, loop->stopping ? 50 : INT32_MAX);
+    if (loop->inflight > 0)
+        rp_log_warn("loop %d: %ld requests still running at the shutdown deadline", loop->index,
+                    loop->inflight);
+
+    pthread_mutex_lock(&srv->phase_lock);
+    srv->loops_drained++;
+    pthread_cond_broadcast(&srv->phase_cond);
+    while (!srv->workers_stopped)
+        pthread_cond_wait(&srv->phase_cond, &srv->phase_lock);
+    pthread_mutex_unlock(&srv->phase_lock);
+
+    /* The workers are gone: whatever they handed back is in our queue now. */
+    int kept = loop_dispose(loop);
+    pthread_mutex_lock(&srv->phase_lock);
+    srv->loops_kept += kept;
+    pthread_mutex_unlock(&srv->phase_lock);
+    return NULL;
+}
+
 void rp_http_gauges(rp_server_t *srv, rp_metrics_gauges_t *g)
 {
     memset(g, 0, sizeof *g);
@@ -184,6 +198,8 @@ rp_status_t rp_server_run(rp_app_t *app)
     if (srv == NULL)
         return RP_ENOMEM;
     srv->app = app;
+    pthread_mutex_init(&srv->phase_lock, NULL);
+    pthread_cond_init(&srv->phase_cond, NULL);
     rp_http_current = srv;
 
     /* Signals are taken by sigwait in this thread only; every thread created
@@ -234,15 +250,20 @@ rp_status_t rp_server_run(rp_app_t *app)
                 app->cfg.shutdown_timeout);
     for (int i = 0; i < srv->nloops; i++)
         h2o_multithread_send_message(&srv->loops[i].control_receiver, &srv->loops[i].stop_msg);
-    for (int i = 0; i < srv->nloops; i++)
-        pthread_join(srv->loops[i].thread, NULL);
+    pthread_mutex_lock(&srv->phase_lock);
+    while (srv->loops_drained < srv->nloops)
+        pthread_cond_wait(&srv->phase_cond, &srv->phase_lock);
+    pthread_mutex_unlock(&srv->phase_lock);
     rp_workers_stop(srv->workers);
     srv->workers = NULL;
-    int kept = 0;
+    pthread_mutex_lock(&srv->phase_lock);
+    srv->workers_stopped = 1;
+    pthread_cond_broadcast(&srv->phase_cond);
+    pthread_mutex_unlock(&srv->phase_lock);
     for (int i = 0; i < srv->nloops; i++)
-        kept += loop_dispose(&srv->loops[i]);
+        pthread_join(srv->loops[i].thread, NULL);
     rp_log_info("stopped");
-    if (kept) {
+    if (srv->loops_kept) {
         kept_server = srv;
         rp_http_current = NULL;
         pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
@@ -261,6 +282,8 @@ fail:
         for (int i = 0; i < srv->nloops; i++)
             loop_dispose(&srv->loops[i]);
 done:
+    pthread_cond_destroy(&srv->phase_cond);
+    pthread_mutex_destroy(&srv->phase_lock);
     free(srv->loops);
     h2o_config_dispose(&srv->globalconf);
     rp_http_current = NULL;

@@ -349,27 +349,36 @@ static void lost_connections_answer_unavailable_then_recover(void **state)
     const char *p[] = {"1"};
     char *v = value(fx.app, "SELECT $1::int * 10", 1, p);
     free(v);
+    char *before = value(fx.app, "SELECT pg_backend_pid()", 0, NULL);
     terminate(fx.app);
-    assert_int_equal(rp_db_exec(fx.app, "SELECT $1::int * 10", 1, p, NULL), RP_EDB_UNAVAILABLE);
-    assert_false(rp_db_connected(fx.app));
-    assert_true(strlen(rp_db_error(fx.app)) > 0);
-    /* The first attempt after a loss is immediate. */
-    assert_int_equal(rp_db_ensure(fx.app), RP_OK);
-    assert_true(rp_db_connected(fx.app));
-    /* The statement cache was reset with the session: it prepares again. */
+    /* An idle connection notices the loss before it sends anything and
+     * reconnects at once: the request does not fail. The statement cache
+     * went with the old session, so the statement is prepared again. */
     v = value(fx.app, "SELECT $1::int * 10", 1, p);
     assert_string_equal(v, "10");
     free(v);
+    char *after = value(fx.app, "SELECT pg_backend_pid()", 0, NULL);
+    assert_string_not_equal(before, after);
+    free(before);
+    free(after);
+    terminate(fx.app);
+    rp_dbres_t *res = NULL;
+    assert_int_equal(rp_db_read(fx.app, fx.a, "SELECT count(*) FROM users", 0, NULL, &res), RP_OK);
+    assert_string_equal(rp_dbres_get(res, 0, 0), "1");
+    rp_dbres_free(res);
 
-    /* Mid-transaction: the transaction fails, the next one works. */
+    /* Mid-transaction the transaction fails; the next one reconnects. */
     assert_int_equal(rp_db_begin(fx.app, fx.a), RP_OK);
     assert_int_equal(rp_db_exec(fx.app, "SELECT 1", 0, NULL, NULL), RP_OK);
     terminate(fx.app);
     assert_int_equal(rp_db_exec(fx.app, "SELECT 1", 0, NULL, NULL), RP_EDB_UNAVAILABLE);
+    assert_false(rp_db_connected(fx.app));
+    assert_true(strlen(rp_db_error(fx.app)) > 0);
     assert_int_equal(rp_db_ensure(fx.app), RP_EDB_UNAVAILABLE); /* not mid-transaction */
     assert_int_equal(rp_db_commit(fx.app), RP_EDB_UNAVAILABLE);
     assert_false(rp_db_in_tx(fx.app));
     assert_int_equal(rp_db_begin(fx.app, fx.a), RP_OK); /* reconnects */
+    assert_true(rp_db_connected(fx.app));
     v = value(fx.app, "SELECT count(*) FROM users", 0, NULL);
     assert_string_equal(v, "1");
     free(v);
