@@ -21,6 +21,7 @@ libcurl4-openssl-dev
 postgresql-15
 postgresql-contrib
 wrk
+curl
 "
 
 installed() {

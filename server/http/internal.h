@@ -62,6 +62,10 @@ typedef struct rp_server {
      * tears itself down on its own thread (h2o's allocators are per thread). */
     pthread_mutex_t phase_lock;
     pthread_cond_t phase_cond;
+    int loops_ready; /* loops that finished initialising, well or not */
+    int init_failed; /* a loop could not initialise (err holds why) */
+    int go;          /* 1: serve, -1: give up */
+    char init_err[256];
     int loops_drained;
     int workers_stopped;
     int loops_kept;

@@ -156,10 +156,32 @@ static int loop_dispose(rp_loop_t *loop)
     return 0;
 }
 
+/* Everything h2o of a loop is created, run and destroyed on the loop's own
+ * thread: h2o keeps per-thread buffer recyclers, and a socket created on
+ * one thread but read on another would share that thread's recycler
+ * without a lock. */
 static void *loop_main(void *p)
 {
     rp_loop_t *loop = p;
     rp_server_t *srv = loop->server;
+    char err[256] = "";
+    rp_status_t st = loop_init(srv, loop, loop->index, err, sizeof err);
+    pthread_mutex_lock(&srv->phase_lock);
+    if (st != RP_OK && !srv->init_failed) {
+        srv->init_failed = 1;
+        snprintf(srv->init_err, sizeof srv->init_err, "%s", err[0] ? err : "loop init failed");
+    }
+    srv->loops_ready++;
+    pthread_cond_broadcast(&srv->phase_cond);
+    while (srv->go == 0)
+        pthread_cond_wait(&srv->phase_cond, &srv->phase_lock);
+    int go = srv->go;
+    pthread_mutex_unlock(&srv->phase_lock);
+    if (go < 0) {
+        loop_dispose(loop);
+        return NULL;
+    }
+
     while (!(loop->stopping && (loop->inflight == 0 || past(&loop->deadline))))
         h2o_evloop_run(loop->evloop, loop->stopping ? 50 : INT32_MAX);
     if (loop->inflight > 0)
@@ -231,13 +253,28 @@ rp_status_t rp_server_run(rp_app_t *app)
         st = RP_ENOMEM;
         goto fail;
     }
-    for (int i = 0; i < srv->nloops; i++) {
-        st = loop_init(srv, &srv->loops[i], i, err, sizeof err);
-        if (st != RP_OK)
-            goto fail;
+    int started = 0;
+    for (; started < srv->nloops; started++) {
+        srv->loops[started].index = started;
+        srv->loops[started].server = srv;
+        if (pthread_create(&srv->loops[started].thread, NULL, loop_main, &srv->loops[started]) != 0)
+            break;
     }
-    for (int i = 0; i < srv->nloops; i++)
-        pthread_create(&srv->loops[i].thread, NULL, loop_main, &srv->loops[i]);
+    pthread_mutex_lock(&srv->phase_lock);
+    while (srv->loops_ready < started)
+        pthread_cond_wait(&srv->phase_cond, &srv->phase_lock);
+    int ok = started == srv->nloops && !srv->init_failed;
+    srv->go = ok ? 1 : -1;
+    pthread_cond_broadcast(&srv->phase_cond);
+    pthread_mutex_unlock(&srv->phase_lock);
+    if (!ok) {
+        for (int i = 0; i < started; i++)
+            pthread_join(srv->loops[i].thread, NULL);
+        snprintf(err, sizeof err, "%s",
+                 srv->init_failed ? srv->init_err : "could not start the HTTP threads");
+        st = RP_EIO;
+        goto fail;
+    }
 
     const char *h = app->cfg.listen_host;
     int v6 = strchr(h, ':') != NULL;
@@ -278,9 +315,6 @@ fail:
         st = RP_ERR;
     rp_workers_stop(srv->workers);
     srv->workers = NULL;
-    if (srv->loops)
-        for (int i = 0; i < srv->nloops; i++)
-            loop_dispose(&srv->loops[i]);
 done:
     pthread_cond_destroy(&srv->phase_cond);
     pthread_mutex_destroy(&srv->phase_lock);

@@ -20,7 +20,7 @@ cleanup() {
         kill -TERM "$SERVER_PID"
         wait "$SERVER_PID" || true
     fi
-    rm -rf "$WORK"
+    [[ -n "${RAPPORT_BENCH_KEEP:-}" ]] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 
@@ -39,7 +39,8 @@ PASSWORD=bench-password-123
 printf '%s\n' "$PASSWORD" | "$RAPPORT" user add --tenant bench --email admin@bench.example \
     --role admin --password-stdin >/dev/null
 
-"$RAPPORT" serve >"$WORK/access.log" 2>"$WORK/server.log" &
+# RAPPORT_BENCH_WRAP runs the server under a wrapper (a debugger, perf).
+${RAPPORT_BENCH_WRAP:-} "$RAPPORT" serve >"$WORK/access.log" 2>"$WORK/server.log" &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
     curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break
