@@ -23,9 +23,12 @@ void rp_db_clear_error(rp_db_t *db)
 void rp_db_set_error(rp_db_t *db, const char *msg)
 {
     rp_db_clear_error(db);
-    snprintf(db->errmsg, sizeof db->errmsg, "%s", msg ? msg : "");
+    /* Long messages are cut to the buffer on purpose. */
+    size_t n = msg ? strnlen(msg, sizeof db->errmsg - 1) : 0;
+    if (n > 0)
+        memcpy(db->errmsg, msg, n);
+    db->errmsg[n] = '\0';
     /* libpq ends its messages with a newline; a log line should not. */
-    size_t n = strlen(db->errmsg);
     while (n > 0 && (db->errmsg[n - 1] == '\n' || db->errmsg[n - 1] == ' '))
         db->errmsg[--n] = '\0';
 }
