@@ -108,17 +108,7 @@ void rp_auth_api_keys_list(rp_ctx_t *ctx)
                                 "($2::uuid IS NULL OR user_id = $2::uuid) AND "
                                 "($3::uuid IS NULL OR id > $3::uuid) ORDER BY id LIMIT $4::int",
                                 4, params, &res);
-    if (st != RP_OK) {
-        rp_resp_fail(ctx, st);
-        return;
-    }
-    int n = rp_dbres_rows(res);
-    json_t *items = json_array();
-    for (int i = 0; i < n && i < limit; i++)
-        json_array_append_new(items, key_json(res, i));
-    json_t *next = n > limit ? json_string(rp_dbres_get(res, limit - 1, 0)) : json_null();
-    rp_dbres_free(res);
-    rp_resp_json(ctx, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+    rp_auth_page(ctx, st, res, limit, key_json);
 }
 
 void rp_auth_api_keys_create(rp_ctx_t *ctx)

@@ -10,8 +10,8 @@
  * claims. Fills out on RP_OK; RP_EAUTH otherwise, with a short reason
  * ("expired", "bad_signature", ...) in why. Pure CPU: no database. Whether
  * the tenant is still active is checked later, in the request's transaction. */
-rp_status_t rp_auth_verify_access_token(const rp_app_t *app, const char *token,
-                                        rp_principal_t *out, char *why, size_t whylen);
+rp_status_t rp_auth_verify_access_token(const rp_app_t *app, const char *token, rp_principal_t *out,
+                                        char *why, size_t whylen);
 
 /* Authenticates an API key (rpk_<id>_<secret>) on a worker: finds its
  * tenant, compares the keyed hash in constant time, and fills

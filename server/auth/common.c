@@ -100,3 +100,20 @@ const char *rp_auth_path_id(rp_ctx_t *ctx, const char *what)
             *p = (char)(*p - 'A' + 'a');
     return id;
 }
+
+void rp_auth_page(rp_ctx_t *ctx, rp_status_t st, rp_dbres_t *res, int limit,
+                  json_t *(*row_json)(const rp_dbres_t *res, int row))
+{
+    if (st != RP_OK) {
+        rp_dbres_free(res);
+        rp_resp_fail(ctx, st);
+        return;
+    }
+    int n = rp_dbres_rows(res);
+    json_t *items = json_array();
+    for (int i = 0; i < n && i < limit; i++)
+        json_array_append_new(items, row_json(res, i));
+    json_t *next = n > limit ? json_string(rp_dbres_get(res, limit - 1, 0)) : json_null();
+    rp_dbres_free(res);
+    rp_resp_json(ctx, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+}

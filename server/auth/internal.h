@@ -22,6 +22,12 @@
  * "last_login_at"} from a row selected with RP_USER_COLS. */
 json_t *rp_auth_user_json(const rp_dbres_t *res, int row);
 
+/* Answers one keyset page {"items","next_cursor"} from res, which holds up
+ * to limit + 1 rows ordered by the id in column 0: the extra row only says
+ * that another page exists. Frees res; a failed st answers the failure. */
+void rp_auth_page(rp_ctx_t *ctx, rp_status_t st, rp_dbres_t *res, int limit,
+                  json_t *(*row_json)(const rp_dbres_t *res, int row));
+
 /* Appends an auth_events row in the current transaction. user_id and
  * detail (a JSON object, borrowed) may be NULL. */
 rp_status_t rp_auth_event(rp_ctx_t *ctx, const char *tenant_id, const char *kind,

@@ -25,17 +25,7 @@ void rp_auth_users_list(rp_ctx_t *ctx)
                                 "SELECT " RP_USER_COLS " FROM users WHERE tenant_id = $1 AND "
                                 "($2::uuid IS NULL OR id > $2::uuid) ORDER BY id LIMIT $3::int",
                                 3, params, &res);
-    if (st != RP_OK) {
-        rp_resp_fail(ctx, st);
-        return;
-    }
-    int n = rp_dbres_rows(res);
-    json_t *items = json_array();
-    for (int i = 0; i < n && i < limit; i++)
-        json_array_append_new(items, rp_auth_user_json(res, i));
-    json_t *next = n > limit ? json_string(rp_dbres_get(res, limit - 1, 0)) : json_null();
-    rp_dbres_free(res);
-    rp_resp_json(ctx, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+    rp_auth_page(ctx, st, res, limit, rp_auth_user_json);
 }
 
 void rp_auth_users_get(rp_ctx_t *ctx)

@@ -24,6 +24,16 @@ int rp_log_parse_level(const char *s)
     return -1;
 }
 
+void rp_log_timestamp(char *out, size_t outlen)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ts.tv_nsec / 1000000));
+}
+
 void rp_log(rp_log_level_t level, const char *fmt, ...)
 {
     if (level < threshold)
@@ -34,13 +44,8 @@ void rp_log(rp_log_level_t level, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
 
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
     char stamp[96];
-    snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+    rp_log_timestamp(stamp, sizeof stamp);
 
     /* jansson escapes the message so a log line is always valid JSON, whatever
      * a client managed to put into it. */

@@ -2,6 +2,7 @@
 #define RP_CORE_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 typedef enum rp_log_level {
     RP_LOG_DEBUG = 0,
@@ -19,6 +20,10 @@ int rp_log_parse_level(const char *s);
 /* Writes one JSON line {"ts","level","msg"} to stderr; lines from several
  * threads never interleave. */
 void rp_log(rp_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Writes the current UTC time as RFC 3339 with milliseconds
+ * ("2026-11-23T10:52:01.123Z") into out; 32 bytes are enough. */
+void rp_log_timestamp(char *out, size_t outlen);
 
 /* Writes a preformatted JSON object as one line on stdout (the access log). */
 void rp_log_access(const char *json_line);

@@ -2,8 +2,8 @@
 #define RP_CORE_STATUS_H
 
 /* Every fallible function returns one of these; the caller decides what the
- * failure means for its request (see rp_http_status_of() for the mapping to
- * HTTP used by handlers). */
+ * failure means for its request (rp_resp_fail() in core/request.h maps them to
+ * HTTP answers). */
 typedef enum rp_status {
     RP_OK = 0,
     RP_ERR = -1,             /* unexpected internal failure */

@@ -86,14 +86,8 @@ static void access_log(rp_task_t *t, double secs, size_t bytes)
     json_t *o = json_object();
     if (o == NULL)
         return;
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    struct tm tm;
-    gmtime_r(&now.tv_sec, &tm);
-    char stamp[64];
-    snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             (int)(now.tv_nsec / 1000000));
+    char stamp[96];
+    rp_log_timestamp(stamp, sizeof stamp);
     json_object_set_new(o, "ts", json_string(stamp));
     json_object_set_new(o, "type", json_string("access"));
     json_object_set_new(o, "request_id", json_string(c->req.request_id));

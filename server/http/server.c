@@ -203,6 +203,17 @@ static void *loop_main(void *p)
     return NULL;
 }
 
+/* A second SIGTERM or SIGINT that arrived while draining must not kill the
+ * process once the signals are unblocked: the caller still has to stop the
+ * embedded database. Pending ones are taken here and dropped. */
+static void unblock_signals(const sigset_t *sigs)
+{
+    struct timespec zero = {0, 0};
+    while (sigtimedwait(sigs, NULL, &zero) > 0)
+        ;
+    pthread_sigmask(SIG_UNBLOCK, sigs, NULL);
+}
+
 void rp_http_gauges(rp_server_t *srv, rp_metrics_gauges_t *g)
 {
     memset(g, 0, sizeof *g);
@@ -303,7 +314,7 @@ rp_status_t rp_server_run(rp_app_t *app)
     if (srv->loops_kept) {
         kept_server = srv;
         rp_http_current = NULL;
-        pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
+        unblock_signals(&sigs);
         return RP_OK;
     }
     goto done;
@@ -322,6 +333,6 @@ done:
     h2o_config_dispose(&srv->globalconf);
     rp_http_current = NULL;
     free(srv);
-    pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
+    unblock_signals(&sigs);
     return st;
 }
