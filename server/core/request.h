@@ -65,7 +65,7 @@ typedef struct rp_request {
     const char *user_agent;
     const char *body;
     size_t body_len;
-    char request_id[64];
+    char request_id[72]; /* up to 64 echoed characters, or a UUID */
     char client_addr[64];
 } rp_request_t;
 

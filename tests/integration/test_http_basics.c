@@ -191,6 +191,14 @@ static void request_id_echoed_when_sane(void **state)
     RP_IT_EXPECT_PROBLEM(r, 404, "not_found");
     assert_string_equal(rp_it_header(r, "X-Request-Id"), "it-def-456");
     assert_string_equal(rp_it_jstr(r, "request_id"), "it-def-456");
+
+    /* The longest id that is echoed: 64 characters, exactly. */
+    char edge[65];
+    memset(edge, 'e', 64);
+    edge[64] = '\0';
+    r = rp_it_http(&(rp_it_req_t){.path = "/healthz", .request_id = edge});
+    RP_IT_EXPECT_STATUS(r, 200);
+    assert_string_equal(rp_it_header(r, "X-Request-Id"), edge);
 }
 
 static void request_id_replaced_when_not_sane(void **state)
