@@ -88,18 +88,12 @@ done:
 void rp_auth_api_keys_list(rp_ctx_t *ctx)
 {
     const rp_principal_t *pr = &ctx->principal;
-    json_t *errors = json_object();
     int limit = 0;
-    const char *cursor = rp_req_query_param(ctx, "cursor");
-    if (!rp_input_limit(rp_req_query_param(ctx, "limit"), 50, 200, &limit))
-        rp_input_error(errors, "limit", "must be an integer from 1 to 200");
-    if (cursor != NULL && !rp_uuid_valid(cursor))
-        rp_input_error(errors, "cursor", "must be an id from a previous page");
-    if (rp_input_fail(ctx, errors))
+    const char *cursor = NULL;
+    char lim[16];
+    if (!rp_auth_page_params(ctx, &limit, &cursor, lim))
         return;
     /* Admins see every key of the tenant, others only their own. */
-    char lim[16];
-    snprintf(lim, sizeof lim, "%d", limit + 1);
     const char *params[] = {pr->tenant_id, pr->role >= RP_ROLE_ADMIN ? NULL : pr->user_id, cursor,
                             lim};
     rp_dbres_t *res = NULL;

@@ -4,9 +4,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth/input.h"
 #include "auth/internal.h"
 #include "auth/jwt.h"
+#include "auth/password.h"
 #include "auth/tokens.h"
+#include "auth/utf8.h"
 
 json_t *rp_auth_user_json(const rp_dbres_t *res, int row)
 {
@@ -116,4 +119,33 @@ void rp_auth_page(rp_ctx_t *ctx, rp_status_t st, rp_dbres_t *res, int limit,
     json_t *next = n > limit ? json_string(rp_dbres_get(res, limit - 1, 0)) : json_null();
     rp_dbres_free(res);
     rp_resp_json(ctx, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+}
+
+bool rp_auth_page_params(rp_ctx_t *ctx, int *limit, const char **cursor, char lim[16])
+{
+    json_t *errors = json_object();
+    *cursor = rp_req_query_param(ctx, "cursor");
+    if (!rp_input_limit(rp_req_query_param(ctx, "limit"), 50, 200, limit))
+        rp_input_error(errors, "limit", "must be an integer from 1 to 200");
+    if (*cursor != NULL && !rp_uuid_valid(*cursor))
+        rp_input_error(errors, "cursor", "must be an id from a previous page");
+    if (rp_input_fail(ctx, errors))
+        return false;
+    snprintf(lim, 16, "%d", *limit + 1);
+    return true;
+}
+
+void rp_auth_check_name_password(rp_ctx_t *ctx, json_t *body, json_t *errors, const char **name,
+                                 const char **password)
+{
+    char why[96];
+    if (rp_input_string(body, "name", name, errors) && *name != NULL) {
+        long n = rp_utf8_length(*name);
+        if (n < 0 || n > 200)
+            rp_input_error(errors, "name", "must be at most 200 characters");
+    }
+    if (rp_input_string(body, "password", password, errors) && *password != NULL &&
+        rp_password_check_policy(*password, ctx->app->cfg.password_min_length, why, sizeof why) !=
+            RP_OK)
+        rp_input_error(errors, "password", why);
 }

@@ -22,6 +22,18 @@
  * "last_login_at"} from a row selected with RP_USER_COLS. */
 json_t *rp_auth_user_json(const rp_dbres_t *res, int row);
 
+/* Reads ?limit (default 50, 1..200) and ?cursor (an id from a previous
+ * page) for a keyset list. On bad values it answers 422 and returns false.
+ * lim receives limit + 1 as text: one row more than the page tells whether
+ * another page exists. */
+bool rp_auth_page_params(rp_ctx_t *ctx, int *limit, const char **cursor, char lim[16]);
+
+/* Checks the optional "name" (at most 200 characters) and "password" (the
+ * configured policy) members shared by user create and update, adding
+ * per-field errors. */
+void rp_auth_check_name_password(rp_ctx_t *ctx, json_t *body, json_t *errors, const char **name,
+                                 const char **password);
+
 /* Answers one keyset page {"items","next_cursor"} from res, which holds up
  * to limit + 1 rows ordered by the id in column 0: the extra row only says
  * that another page exists. Frees res; a failed st answers the failure. */

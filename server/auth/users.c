@@ -8,17 +8,11 @@
 
 void rp_auth_users_list(rp_ctx_t *ctx)
 {
-    json_t *errors = json_object();
     int limit = 0;
-    const char *cursor = rp_req_query_param(ctx, "cursor");
-    if (!rp_input_limit(rp_req_query_param(ctx, "limit"), 50, 200, &limit))
-        rp_input_error(errors, "limit", "must be an integer from 1 to 200");
-    if (cursor != NULL && !rp_uuid_valid(cursor))
-        rp_input_error(errors, "cursor", "must be an id from a previous page");
-    if (rp_input_fail(ctx, errors))
-        return;
+    const char *cursor = NULL;
     char lim[16];
-    snprintf(lim, sizeof lim, "%d", limit + 1);
+    if (!rp_auth_page_params(ctx, &limit, &cursor, lim))
+        return;
     const char *params[] = {ctx->principal.tenant_id, cursor, lim};
     rp_dbres_t *res = NULL;
     rp_status_t st = rp_db_exec(ctx->db,
@@ -50,7 +44,6 @@ void rp_auth_users_get(rp_ctx_t *ctx)
 void rp_auth_users_create(rp_ctx_t *ctx)
 {
     static const char *const fields[] = {"email", "role", "name", "password", NULL};
-    const rp_config_t *cfg = &ctx->app->cfg;
     json_t *body = rp_req_json_object(ctx);
     if (body == NULL)
         return;
@@ -58,7 +51,6 @@ void rp_auth_users_create(rp_ctx_t *ctx)
     const char *email = NULL, *role_name = NULL, *name = NULL, *password = NULL;
     rp_dbres_t *res = NULL;
     char hash[RP_PASSWORD_HASH_MAX];
-    char why[96];
     if (!rp_input_known_fields(ctx, body, fields)) {
         json_decref(errors);
         goto done;
@@ -68,14 +60,7 @@ void rp_auth_users_create(rp_ctx_t *ctx)
     if (rp_input_required_string(body, "role", &role_name, errors) &&
         rp_role_parse(role_name) == RP_ROLE_NONE)
         rp_input_error(errors, "role", "must be one of admin, manager, user, readonly");
-    if (rp_input_string(body, "name", &name, errors) && name != NULL) {
-        long n = rp_utf8_length(name);
-        if (n < 0 || n > 200)
-            rp_input_error(errors, "name", "must be at most 200 characters");
-    }
-    if (rp_input_string(body, "password", &password, errors) && password != NULL &&
-        rp_password_check_policy(password, cfg->password_min_length, why, sizeof why) != RP_OK)
-        rp_input_error(errors, "password", why);
+    rp_auth_check_name_password(ctx, body, errors, &name, &password);
     if (rp_input_fail(ctx, errors))
         goto done;
 

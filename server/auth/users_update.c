@@ -49,7 +49,6 @@ static rp_status_t revoke_sessions(rp_ctx_t *ctx, const char *user_id)
 void rp_auth_users_patch(rp_ctx_t *ctx)
 {
     static const char *const fields[] = {"name", "role", "status", "password", NULL};
-    const rp_config_t *cfg = &ctx->app->cfg;
     const char *id = rp_auth_path_id(ctx, "user");
     if (id == NULL)
         return;
@@ -60,15 +59,9 @@ void rp_auth_users_patch(rp_ctx_t *ctx)
     const char *name = NULL, *role_name = NULL, *status = NULL, *password = NULL;
     rp_dbres_t *res = NULL;
     char hash[RP_PASSWORD_HASH_MAX];
-    char why[96];
     if (!rp_input_known_fields(ctx, body, fields)) {
         json_decref(errors);
         goto done;
-    }
-    if (rp_input_string(body, "name", &name, errors) && name != NULL) {
-        long n = rp_utf8_length(name);
-        if (n < 0 || n > 200)
-            rp_input_error(errors, "name", "must be at most 200 characters");
     }
     if (rp_input_string(body, "role", &role_name, errors) && role_name != NULL &&
         rp_role_parse(role_name) == RP_ROLE_NONE)
@@ -76,9 +69,7 @@ void rp_auth_users_patch(rp_ctx_t *ctx)
     if (rp_input_string(body, "status", &status, errors) && status != NULL &&
         strcmp(status, "active") != 0 && strcmp(status, "disabled") != 0)
         rp_input_error(errors, "status", "must be active or disabled");
-    if (rp_input_string(body, "password", &password, errors) && password != NULL &&
-        rp_password_check_policy(password, cfg->password_min_length, why, sizeof why) != RP_OK)
-        rp_input_error(errors, "password", why);
+    rp_auth_check_name_password(ctx, body, errors, &name, &password);
     if (rp_input_fail(ctx, errors))
         goto done;
 
