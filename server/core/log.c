@@ -69,3 +69,11 @@ void rp_log_access(const char *json_line)
     fflush(stdout);
     pthread_mutex_unlock(&out_lock);
 }
+
+void rp_log_access_batch(const char *lines, size_t len)
+{
+    pthread_mutex_lock(&out_lock);
+    fwrite(lines, 1, len, stdout);
+    fflush(stdout);
+    pthread_mutex_unlock(&out_lock);
+}

@@ -28,6 +28,11 @@ void rp_log_timestamp(char *out, size_t outlen);
 /* Writes a preformatted JSON object as one line on stdout (the access log). */
 void rp_log_access(const char *json_line);
 
+/* Writes a batch of complete access-log lines (each ending in '\n') on
+ * stdout in one go; HTTP threads buffer their lines and hand them over here
+ * so that a busy server makes one write per batch, not per request. */
+void rp_log_access_batch(const char *lines, size_t len);
+
 #define rp_log_debug(...) rp_log(RP_LOG_DEBUG, __VA_ARGS__)
 #define rp_log_info(...) rp_log(RP_LOG_INFO, __VA_ARGS__)
 #define rp_log_warn(...) rp_log(RP_LOG_WARN, __VA_ARGS__)

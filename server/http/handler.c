@@ -80,6 +80,33 @@ static double elapsed(const struct timespec *since)
     return (double)(now.tv_sec - since->tv_sec) + (double)(now.tv_nsec - since->tv_nsec) / 1e9;
 }
 
+static void flush_log(rp_loop_t *loop)
+{
+    if (h2o_timeout_is_linked(&loop->log_entry))
+        h2o_timeout_unlink(&loop->log_entry);
+    if (loop->log_buf.len > 0)
+        rp_log_access_batch(loop->log_buf.data, loop->log_buf.len);
+    rp_buf_reset(&loop->log_buf);
+}
+
+static void on_log_timeout(h2o_timeout_entry_t *entry)
+{
+    flush_log(H2O_STRUCT_FROM_MEMBER(rp_loop_t, log_entry, entry));
+}
+
+void rp_http_log_init(rp_loop_t *loop)
+{
+    h2o_timeout_init(loop->evloop, &loop->log_timeout, 100);
+    loop->log_entry.cb = on_log_timeout;
+}
+
+void rp_http_log_dispose(rp_loop_t *loop)
+{
+    flush_log(loop);
+    rp_buf_free(&loop->log_buf);
+    h2o_timeout_dispose(loop->evloop, &loop->log_timeout);
+}
+
 static void access_log(rp_task_t *t, double secs, size_t bytes)
 {
     rp_ctx_t *c = &t->ctx;
@@ -105,10 +132,16 @@ static void access_log(rp_task_t *t, double secs, size_t bytes)
     }
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     json_decref(o);
-    if (s) {
-        rp_log_access(s);
-        free(s);
-    }
+    if (s == NULL)
+        return;
+    rp_loop_t *loop = t->loop;
+    if (rp_buf_puts(&loop->log_buf, s) != RP_OK || rp_buf_puts(&loop->log_buf, "\n") != RP_OK)
+        rp_log_access(s); /* no memory to batch: write this one line alone */
+    free(s);
+    if (loop->log_buf.len >= 16384)
+        flush_log(loop);
+    else if (!h2o_timeout_is_linked(&loop->log_entry))
+        h2o_timeout_link(loop->evloop, &loop->log_timeout, &loop->log_entry);
 }
 
 /* Writes the task's response to its request (if the client is still there),

@@ -45,6 +45,11 @@ struct rp_loop {
     h2o_multithread_receiver_t control_receiver; /* shutdown */
     h2o_multithread_message_t stop_msg;
     long inflight; /* touched only by this loop's thread */
+    /* Access-log lines waiting to be written: flushed at 16 KiB, after
+     * 100 ms, and when the loop stops. */
+    rp_buf_t log_buf;
+    h2o_timeout_t log_timeout;
+    h2o_timeout_entry_t log_entry;
     int stopping;
     struct timespec deadline;
     struct rp_server *server;
@@ -84,6 +89,12 @@ void rp_http_on_tasks_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t 
 /* Adds the problem filter that rewrites h2o's own plain-text errors (413 and
  * friends) into RFC 9457 documents. */
 void rp_http_register_problem_filter(h2o_pathconf_t *pathconf);
+
+/* Sets up the loop's access-log buffer (on the loop's thread). */
+void rp_http_log_init(rp_loop_t *loop);
+
+/* Writes out and releases the loop's access-log buffer. */
+void rp_http_log_dispose(rp_loop_t *loop);
 
 /* Current gauges for /metrics. */
 void rp_http_gauges(rp_server_t *srv, rp_metrics_gauges_t *g);

@@ -97,6 +97,7 @@ static rp_status_t loop_init(rp_server_t *srv, rp_loop_t *loop, int index, char 
     loop->index = index;
     loop->server = srv;
     loop->evloop = h2o_evloop_create();
+    rp_http_log_init(loop);
     h2o_context_init(&loop->ctx, loop->evloop, &srv->globalconf);
     loop->accept_ctx.ctx = &loop->ctx;
     loop->accept_ctx.hosts = srv->globalconf.hosts;
@@ -145,6 +146,7 @@ static int loop_dispose(rp_loop_t *loop)
     /* Deliver whatever the workers handed back after the loop stopped, so
      * every task is freed. */
     h2o_evloop_run(loop->evloop, 0);
+    rp_http_log_dispose(loop);
     if (!ctx_quiet(&loop->ctx))
         return 1;
     h2o_multithread_unregister_receiver(loop->queue, &loop->done_receiver);
