@@ -6,7 +6,7 @@
 #include "auth/input.h"
 #include "auth/internal.h"
 #include "auth/tokens.h"
-#include "auth/utf8.h"
+#include "core/utf8.h"
 
 #define KEY_COLS                                                                                   \
     "id::text, user_id::text, name, role, " RP_SQL_TS("created_at") ", " RP_SQL_TS("last_used_at")

@@ -9,7 +9,7 @@
 #include "auth/jwt.h"
 #include "auth/password.h"
 #include "auth/tokens.h"
-#include "auth/utf8.h"
+#include "core/utf8.h"
 
 json_t *rp_auth_user_json(const rp_dbres_t *res, int row)
 {

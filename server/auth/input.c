@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/utf8.h"
+#include "core/utf8.h"
 
 bool rp_input_known_fields(rp_ctx_t *ctx, json_t *obj, const char *const *allowed)
 {

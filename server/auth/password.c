@@ -1,6 +1,6 @@
 #include "auth/password.h"
 
-#include "auth/utf8.h"
+#include "core/utf8.h"
 
 #include <pthread.h>
 #include <sodium.h>

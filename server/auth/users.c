@@ -4,7 +4,7 @@
 #include "auth/input.h"
 #include "auth/internal.h"
 #include "auth/password.h"
-#include "auth/utf8.h"
+#include "core/utf8.h"
 
 void rp_auth_users_list(rp_ctx_t *ctx)
 {

@@ -4,7 +4,7 @@
 #include "auth/input.h"
 #include "auth/internal.h"
 #include "auth/password.h"
-#include "auth/utf8.h"
+#include "core/utf8.h"
 
 /* Every tenant must keep one active admin, or nobody could manage it any
  * more. Locks the active admins in id order (so two requests demoting two

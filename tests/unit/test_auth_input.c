@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "auth/input.h"
-#include "auth/utf8.h"
+#include "core/utf8.h"
 
 static void ctx_init(rp_ctx_t *ctx)
 {

@@ -1,5 +1,5 @@
-#ifndef RP_AUTH_UTF8_H
-#define RP_AUTH_UTF8_H
+#ifndef RP_CORE_UTF8_H
+#define RP_CORE_UTF8_H
 
 /* The number of code points in s when it is strictly valid UTF-8 (no
  * overlong forms, no surrogates, nothing past U+10FFFF), -1 otherwise.
