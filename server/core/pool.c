@@ -84,8 +84,33 @@ char *rp_pool_printf(rp_pool_t *pool, const char *fmt, ...)
     return p;
 }
 
+struct rp_pool_cleanup {
+    rp_pool_cleanup_t *next;
+    void (*fn)(void *);
+    void *arg;
+};
+
+int rp_pool_on_clear(rp_pool_t *pool, void (*fn)(void *), void *arg)
+{
+    rp_pool_cleanup_t *c = rp_pool_alloc(pool, sizeof *c);
+    if (c == NULL)
+        return -1;
+    c->fn = fn;
+    c->arg = arg;
+    c->next = pool->cleanups;
+    pool->cleanups = c;
+    return 0;
+}
+
 void rp_pool_clear(rp_pool_t *pool)
 {
+    /* A cleanup may allocate from the pool it is leaving; those allocations
+     * are freed below with the rest. */
+    while (pool->cleanups) {
+        rp_pool_cleanup_t *c = pool->cleanups;
+        pool->cleanups = c->next;
+        c->fn(c->arg);
+    }
     rp_pool_chunk_t *c = pool->chunks;
     while (c) {
         rp_pool_chunk_t *n = c->next;

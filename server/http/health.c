@@ -3,6 +3,7 @@
 #include "db/db.h"
 #include "http/internal.h"
 #include "http/router.h"
+#include "records/routes.h"
 
 static void healthz(rp_ctx_t *ctx)
 {
@@ -46,5 +47,8 @@ rp_status_t rp_routes_register_core(rp_router_t *r)
     rp_status_t st = rp_router_add(r, routes, (int)(sizeof routes / sizeof routes[0]));
     if (st != RP_OK)
         return st;
-    return rp_auth_routes_register(r);
+    st = rp_auth_routes_register(r);
+    if (st != RP_OK)
+        return st;
+    return rp_records_routes_register(r);
 }

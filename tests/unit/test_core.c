@@ -49,6 +49,29 @@ static void pool_allocations_are_aligned_and_large_ones_work(void **state)
     assert_null(p.chunks);
 }
 
+static void mark_a(void *arg)
+{
+    strcat(arg, "a");
+}
+
+static void mark_b(void *arg)
+{
+    strcat(arg, "b");
+}
+
+static void pool_cleanups_run_once_newest_first(void **state)
+{
+    char log[16] = "";
+    rp_pool_t p = {0};
+    assert_int_equal(rp_pool_on_clear(&p, mark_a, log), 0);
+    assert_int_equal(rp_pool_on_clear(&p, mark_b, log), 0);
+    assert_string_equal(log, "");
+    rp_pool_clear(&p);
+    assert_string_equal(log, "ba");
+    rp_pool_clear(&p); /* each cleanup runs once */
+    assert_string_equal(log, "ba");
+}
+
 static void uuid_v7_is_valid_and_ordered(void **state)
 {
     char a[RP_UUID_LEN + 1], b[RP_UUID_LEN + 1];
@@ -270,6 +293,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(buf_grows_and_formats),
         cmocka_unit_test(pool_allocations_are_aligned_and_large_ones_work),
+        cmocka_unit_test(pool_cleanups_run_once_newest_first),
         cmocka_unit_test(uuid_v7_is_valid_and_ordered),
         cmocka_unit_test(listen_addresses_parse),
         cmocka_unit_test(env_errors_name_the_variable),
