@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "core/app.h"
 #include "http/server.h"
+#include "records/meta.h"
 
 static const char HELP[] =
     "Usage: rapport serve [OPTIONS]\n"
@@ -128,7 +129,14 @@ int rp_cli_serve(const rp_cli_globals_t *g, int argc, char **argv)
         code = rp_cli_fail(cmd, "cannot initialise the server: %s", rp_status_name(st));
         goto out;
     }
+    /* Metadata changes made by other instances reach this one's cache. */
+    st = rp_meta_listener_start(app.app_conninfo, app.app_set_role);
+    if (st != RP_OK) {
+        code = rp_cli_fail(cmd, "cannot start the metadata listener: %s", rp_status_name(st));
+        goto out;
+    }
     st = rp_server_run(&app);
+    rp_meta_listener_stop();
     if (st != RP_OK)
         code = rp_cli_fail(cmd, "could not serve (%s; see the lines above)", rp_status_name(st));
 out:

@@ -1,11 +1,15 @@
+#include "records/query_handlers.h"
 #include "records/routes.h"
 
-/* The routes of this part, filled in as its handlers land. */
+/* Reads only: any role may list and query (permissions narrow it later). */
 static const rp_route_t routes[] = {
-    {0, NULL, NULL, 0, RP_ROLE_NONE},
+    {RP_GET, "/api/v1/records/{object}", rp_list_records, 0, RP_ROLE_READONLY},
+    {RP_POST, "/api/v1/query/{object}", rp_list_query, 0, RP_ROLE_READONLY},
+    {RP_GET, "/api/v1/records/{object}/{id}/related/{relation}", rp_list_related, 0,
+     RP_ROLE_READONLY},
 };
 
 rp_status_t rp_records_query_routes_register(rp_router_t *r)
 {
-    return rp_router_add(r, routes, 0);
+    return rp_router_add(r, routes, (int)(sizeof routes / sizeof routes[0]));
 }

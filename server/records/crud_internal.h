@@ -1,0 +1,92 @@
+#ifndef RP_RECORDS_CRUD_INTERNAL_H
+#define RP_RECORDS_CRUD_INTERNAL_H
+
+#include <jansson.h>
+
+#include "core/request.h"
+#include "db/db.h"
+#include "records/meta.h"
+#include "records/record.h"
+
+/* Shared by the records write files (crud*.c). */
+
+/* Most operations in one bulk request. */
+#define RP_CRUD_BULK_MAX 1000
+
+/* Deepest chain of cascading deletes followed. */
+#define RP_CRUD_CASCADE_DEPTH 16
+
+/* Why a write was refused: what a handler answers, or what bulk reports. */
+typedef struct rp_crud_fail {
+    int status; /* 0 while nothing failed */
+    const char *code;
+    char detail[256];
+    json_t *errors; /* {field: message}, or NULL; owned */
+} rp_crud_fail_t;
+
+/* One caller's writes: the request, its tenant's metadata and who acts. */
+typedef struct rp_crud {
+    rp_ctx_t *ctx;
+    const rp_meta_t *meta;
+    const char *tenant_id;
+    const char *actor_id; /* NULL when the caller has no user id */
+} rp_crud_t;
+
+/* Fills fail (errors is stolen; may be NULL) and returns RP_EINVAL. */
+rp_status_t rp_crud_refuse(rp_crud_fail_t *fail, int status, const char *code, json_t *errors,
+                           const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Releases what fail holds and zeroes it. */
+void rp_crud_fail_clear(rp_crud_fail_t *fail);
+
+/* Answers fail as a problem (its errors are handed over). */
+void rp_crud_fail_answer(rp_ctx_t *ctx, rp_crud_fail_t *fail);
+
+/* Prepares c for ctx: acquires the metadata. Answers and returns false on
+ * failure. */
+bool rp_crud_init(rp_ctx_t *ctx, rp_crud_t *c);
+
+/* The object named by the first path parameter; answers 404 unknown_object
+ * and returns NULL when there is none. */
+const rp_object_t *rp_crud_object(rp_ctx_t *ctx, const rp_crud_t *c);
+
+/* The record id in the second path parameter, lower-cased into the pool;
+ * answers 404 not_found and returns NULL when it is not a UUID. */
+const char *rp_crud_path_id(rp_ctx_t *ctx);
+
+/* The write operations. Each returns RP_OK; RP_EINVAL when the write is
+ * refused, with fail filled; or the status of a lower-layer failure (the
+ * caller answers with rp_resp_fail). *rec receives the record's JSON. owner
+ * is the body's "owner_id" member (NULL: absent). A refused write may have
+ * run statements: the request's transaction must then roll back. */
+rp_status_t rp_crud_create(rp_crud_t *c, const rp_object_t *o, const json_t *fields,
+                           const json_t *owner, json_t **rec, rp_crud_fail_t *fail);
+rp_status_t rp_crud_update(rp_crud_t *c, const rp_object_t *o, const char *id, const json_t *fields,
+                           const json_t *owner, const char *if_match, json_t **rec,
+                           rp_crud_fail_t *fail);
+rp_status_t rp_crud_delete(rp_crud_t *c, const rp_object_t *o, const char *id, const char *if_match,
+                           rp_crud_fail_t *fail);
+rp_status_t rp_crud_restore(rp_crud_t *c, const rp_object_t *o, const char *id, json_t **rec,
+                            rp_crud_fail_t *fail);
+
+/* Keeps record_unique and record_index in step with one field's new value
+ * (NULL or null: none) on record id; fresh when the record had no rows yet.
+ * A unique value another record holds is reported in errors. */
+rp_status_t rp_crud_sync_field(rp_crud_t *c, const rp_object_t *o, const rp_field_t *f,
+                               const char *id, const json_t *value, bool fresh, json_t *errors);
+
+/* Checks that every reference value in vals (only those whose name is in
+ * only, when only is not NULL) names a live record of its target object in
+ * the tenant; reports the others in errors. */
+rp_status_t rp_crud_check_refs(rp_crud_t *c, const rp_object_t *o, const json_t *vals,
+                               const json_t *only, json_t *errors);
+
+/* The handlers (crud_handlers.c, crud_bulk.c). */
+void rp_crud_post(rp_ctx_t *ctx);
+void rp_crud_get(rp_ctx_t *ctx);
+void rp_crud_patch(rp_ctx_t *ctx);
+void rp_crud_delete_handler(rp_ctx_t *ctx);
+void rp_crud_restore_handler(rp_ctx_t *ctx);
+void rp_crud_bulk(rp_ctx_t *ctx);
+
+#endif

@@ -1,0 +1,498 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/uuid.h"
+#include "records/crud_internal.h"
+#include "records/history.h"
+
+/* Reads the body's owner_id: absent leaves *given false; null clears the
+ * owner; a string must be the id of a user of the tenant. */
+static rp_status_t resolve_owner(rp_crud_t *c, const json_t *owner, const char **out, bool *given,
+                                 json_t *errors)
+{
+    *given = owner != NULL;
+    *out = NULL;
+    if (owner == NULL || json_is_null(owner))
+        return RP_OK;
+    const char *s = json_string_value(owner);
+    if (s == NULL || !rp_uuid_valid(s)) {
+        json_object_set_new(errors, "owner_id", json_string("must be the id of a user"));
+        return RP_OK;
+    }
+    const char *p[] = {c->tenant_id, s};
+    rp_dbres_t *res = NULL;
+    rp_status_t st =
+        rp_db_exec(c->ctx->db, "SELECT id::text FROM users WHERE tenant_id = $1 AND id = $2::uuid",
+                   2, p, &res);
+    if (st == RP_OK && rp_dbres_rows(res) == 0)
+        json_object_set_new(errors, "owner_id",
+                            json_string("refers to a user that does not exist"));
+    else if (st == RP_OK && (*out = rp_pool_strdup(&c->ctx->pool, rp_dbres_get(res, 0, 0))) == NULL)
+        st = RP_ENOMEM;
+    rp_dbres_free(res);
+    return st;
+}
+
+static rp_status_t refuse_unknown(rp_crud_fail_t *fail, const rp_object_t *o, json_t *unknown)
+{
+    json_t *errors = json_object();
+    char names[200] = "";
+    size_t i, len = 0;
+    json_t *v;
+    json_array_foreach(unknown, i, v)
+    {
+        const char *n = json_string_value(v);
+        json_object_set_new(errors, n, json_string("is not a field of this object"));
+        int w = snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "", n);
+        if (w > 0 && (size_t)w < sizeof names - len)
+            len += (size_t)w;
+    }
+    return rp_crud_refuse(fail, 400, "unknown_field", errors, "unknown field(s) on %s: %s", o->name,
+                          names);
+}
+
+static rp_status_t refuse_invalid(rp_crud_fail_t *fail, json_t *errors)
+{
+    return rp_crud_refuse(fail, 422, "validation_failed", errors, "some fields are not valid");
+}
+
+static rp_status_t not_found(rp_crud_fail_t *fail)
+{
+    return rp_crud_refuse(fail, 404, "not_found", NULL, "no such record");
+}
+
+/* Takes the next number of an autonumber field: the counter row is locked
+ * until the transaction ends, and a rollback gives the number back. */
+static rp_status_t next_autonumber(rp_crud_t *c, const rp_object_t *o, const rp_field_t *f,
+                                   json_t *data)
+{
+    const char *p[] = {c->tenant_id, o->name, f->name};
+    rp_dbres_t *res = NULL;
+    rp_status_t st = rp_db_exec(c->ctx->db,
+                                "INSERT INTO autonumbers AS a (tenant_id, object, field, "
+                                "next_value) VALUES ($1, $2, $3, 2) ON CONFLICT (tenant_id, "
+                                "object, field) DO UPDATE SET next_value = a.next_value + 1 "
+                                "RETURNING a.next_value - 1",
+                                3, p, &res);
+    char text[96];
+    if (st == RP_OK &&
+        rp_autonumber_format(f->format, atoll(rp_dbres_get(res, 0, 0)), text, sizeof text) != RP_OK)
+        st = RP_ERR;
+    if (st == RP_OK && json_object_set_new(data, f->name, json_string(text)) != 0)
+        st = RP_ENOMEM;
+    rp_dbres_free(res);
+    return st;
+}
+
+/* Drops the nulls: a cleared field has no member in data. */
+static void drop_nulls(json_t *data)
+{
+    const char *name;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(data, tmp, name, v)
+    {
+        if (json_is_null(v))
+            json_object_del(data, name);
+    }
+}
+
+/* Syncs the side tables of every field named in changes. */
+static rp_status_t sync_changed(rp_crud_t *c, const rp_object_t *o, const char *id,
+                                const json_t *data, const json_t *changes, bool fresh,
+                                json_t *errors)
+{
+    const char *name;
+    json_t *v;
+    json_object_foreach((json_t *)changes, name, v)
+    {
+        const rp_field_t *f = rp_meta_field(o, name);
+        if (f == NULL)
+            continue;
+        rp_status_t st =
+            rp_crud_sync_field(c, o, f, id, json_object_get(data, name), fresh, errors);
+        if (st != RP_OK)
+            return st;
+    }
+    return RP_OK;
+}
+
+rp_status_t rp_crud_create(rp_crud_t *c, const rp_object_t *o, const json_t *fields,
+                           const json_t *owner, json_t **rec, rp_crud_fail_t *fail)
+{
+    json_t *unknown = json_array(), *errors = json_object(), *data = NULL, *changes = NULL;
+    json_t *empty = json_object();
+    rp_dbres_t *res = NULL;
+    char *text = NULL;
+    *rec = NULL;
+    rp_status_t st = RP_ENOMEM;
+    if (unknown == NULL || errors == NULL || empty == NULL)
+        goto done;
+    st = rp_record_validate(o, fields, true, &data, unknown, errors);
+    if (st == RP_ENOMEM)
+        goto done;
+    if (json_array_size(unknown) > 0) {
+        st = refuse_unknown(fail, o, unknown);
+        goto done;
+    }
+    const char *owner_id;
+    bool given;
+    if ((st = resolve_owner(c, owner, &owner_id, &given, errors)) != RP_OK)
+        goto done;
+    if (!given)
+        owner_id = c->actor_id;
+    if (data != NULL && (st = rp_crud_check_refs(c, o, data, NULL, errors)) != RP_OK)
+        goto done;
+    if (json_object_size(errors) > 0) {
+        st = refuse_invalid(fail, errors);
+        errors = NULL;
+        goto done;
+    }
+    drop_nulls(data);
+    for (int i = 0; i < o->nfields; i++)
+        if (o->fields[i].type == RP_FIELD_AUTONUMBER &&
+            (st = next_autonumber(c, o, &o->fields[i], data)) != RP_OK)
+            goto done;
+    char id[RP_UUID_LEN + 1];
+    rp_uuid_v7(id);
+    st = RP_ENOMEM;
+    if ((text = json_dumps(data, JSON_COMPACT)) == NULL)
+        goto done;
+    const char *p[] = {c->tenant_id, o->name, id, text, owner_id, c->actor_id};
+    st = rp_db_exec(c->ctx->db,
+                    "INSERT INTO records AS r (tenant_id, object, id, data, owner_id, created_by, "
+                    "updated_by) VALUES ($1, $2, $3, $4::jsonb, $5::uuid, $6::uuid, $6::uuid) "
+                    "RETURNING " RP_RECORD_COLS,
+                    6, p, &res);
+    if (st != RP_OK)
+        goto done;
+    st = RP_ENOMEM;
+    if ((changes = rp_record_diff(empty, data)) == NULL)
+        goto done;
+    if ((st = sync_changed(c, o, id, data, changes, true, errors)) != RP_OK)
+        goto done;
+    if (json_object_size(errors) > 0) {
+        st = refuse_invalid(fail, errors);
+        errors = NULL;
+        goto done;
+    }
+    if ((st = rp_history_add(c->ctx->db, c->tenant_id, o->name, id, "create", c->actor_id,
+                             changes)) != RP_OK)
+        goto done;
+    *rec = rp_record_json(o, res, 0);
+    st = *rec ? RP_OK : RP_ENOMEM;
+done:
+    free(text);
+    rp_dbres_free(res);
+    json_decref(unknown);
+    json_decref(errors);
+    json_decref(data);
+    json_decref(changes);
+    json_decref(empty);
+    return st;
+}
+
+/* Writes new data (and owner) over the loaded row of record id, bumps the
+ * version, keeps the side tables and appends the history row. *res
+ * receives the updated row. */
+static rp_status_t write_update(rp_crud_t *c, const rp_object_t *o, const char *id,
+                                const json_t *data, const char *owner_id, const json_t *changes,
+                                json_t *errors, rp_dbres_t **res)
+{
+    char *text = json_dumps(data, JSON_COMPACT);
+    if (text == NULL)
+        return RP_ENOMEM;
+    const char *p[] = {c->tenant_id, o->name, id, text, owner_id, c->actor_id};
+    rp_status_t st =
+        rp_db_exec(c->ctx->db,
+                   "UPDATE records r SET data = $4::jsonb, owner_id = $5::uuid, "
+                   "version = version + 1, updated_at = now(), updated_by = $6::uuid "
+                   "WHERE tenant_id = $1 AND object = $2 AND id = $3 RETURNING " RP_RECORD_COLS,
+                   6, p, res);
+    free(text);
+    if (st == RP_OK)
+        st = sync_changed(c, o, id, data, changes, false, errors);
+    if (st == RP_OK && json_object_size(errors) == 0)
+        st = rp_history_add(c->ctx->db, c->tenant_id, o->name, id, "update", c->actor_id, changes);
+    return st;
+}
+
+/* Loads record id locked; refuses a missing one, a deleted one (unless
+ * deleted is wanted) and a stale If-Match. */
+static rp_status_t load_for_write(rp_crud_t *c, const rp_object_t *o, const char *id,
+                                  const char *if_match, bool deleted, rp_dbres_t **res,
+                                  rp_crud_fail_t *fail)
+{
+    rp_status_t st = rp_record_load(c->ctx->db, c->tenant_id, o, id, true, res);
+    if (st == RP_ENOTFOUND)
+        return not_found(fail);
+    if (st != RP_OK)
+        return st;
+    bool is_deleted = !rp_dbres_null(*res, 0, RP_RECORD_NCOLS);
+    if (is_deleted && !deleted)
+        return not_found(fail);
+    if (!is_deleted && deleted)
+        return rp_crud_refuse(fail, 409, "not_deleted", NULL, "the record is not deleted");
+    long long version = atoll(rp_dbres_get(*res, 0, RP_RECORD_COL_VERSION));
+    if (!rp_record_etag_matches(if_match, version))
+        return rp_crud_refuse(fail, 412, "precondition_failed", NULL,
+                              "the record has changed: its version is now %lld", version);
+    return RP_OK;
+}
+
+rp_status_t rp_crud_update(rp_crud_t *c, const rp_object_t *o, const char *id, const json_t *fields,
+                           const json_t *owner, const char *if_match, json_t **rec,
+                           rp_crud_fail_t *fail)
+{
+    json_t *unknown = json_array(), *errors = json_object(), *vals = NULL, *before = NULL;
+    json_t *after = NULL, *changes = NULL;
+    rp_dbres_t *old = NULL, *res = NULL;
+    *rec = NULL;
+    rp_status_t st = RP_ENOMEM;
+    if (unknown == NULL || errors == NULL)
+        goto done;
+    if ((st = load_for_write(c, o, id, if_match, false, &old, fail)) != RP_OK)
+        goto done;
+    st = rp_record_validate(o, fields, false, &vals, unknown, errors);
+    if (st == RP_ENOMEM)
+        goto done;
+    if (json_array_size(unknown) > 0) {
+        st = refuse_unknown(fail, o, unknown);
+        goto done;
+    }
+    const char *owner_id;
+    bool given;
+    if ((st = resolve_owner(c, owner, &owner_id, &given, errors)) != RP_OK)
+        goto done;
+    const char *old_owner = rp_dbres_null(old, 0, RP_RECORD_COL_OWNER_ID)
+                                ? NULL
+                                : rp_dbres_get(old, 0, RP_RECORD_COL_OWNER_ID);
+    if (!given)
+        owner_id = old_owner;
+    st = RP_ENOMEM;
+    before = json_loads(rp_dbres_get(old, 0, RP_RECORD_COL_DATA), 0, NULL);
+    if (!json_is_object(before) || (after = json_deep_copy(before)) == NULL)
+        goto done;
+    if (vals != NULL && json_object_update(after, vals) != 0)
+        goto done;
+    drop_nulls(after);
+    if ((changes = rp_record_diff(before, after)) == NULL)
+        goto done;
+    /* Only references that change are checked: a target deleted since does
+     * not block edits of other fields. */
+    if (vals != NULL && (st = rp_crud_check_refs(c, o, vals, changes, errors)) != RP_OK)
+        goto done;
+    if (json_object_size(errors) > 0) {
+        st = refuse_invalid(fail, errors);
+        errors = NULL;
+        goto done;
+    }
+    bool owner_changed = (owner_id == NULL) != (old_owner == NULL) ||
+                         (owner_id != NULL && strcmp(owner_id, old_owner) != 0);
+    if (owner_changed &&
+        json_object_set_new(changes, "owner_id",
+                            json_pack("{s:o, s:o}", "old",
+                                      old_owner ? json_string(old_owner) : json_null(), "new",
+                                      owner_id ? json_string(owner_id) : json_null())) != 0) {
+        st = RP_ENOMEM;
+        goto done;
+    }
+    if (json_object_size(changes) == 0) {
+        /* Nothing changes: no new version, no history row. */
+        *rec = rp_record_json(o, old, 0);
+        st = *rec ? RP_OK : RP_ENOMEM;
+        goto done;
+    }
+    if ((st = write_update(c, o, id, after, owner_id, changes, errors, &res)) != RP_OK)
+        goto done;
+    if (json_object_size(errors) > 0) {
+        st = refuse_invalid(fail, errors);
+        errors = NULL;
+        goto done;
+    }
+    *rec = rp_record_json(o, res, 0);
+    st = *rec ? RP_OK : RP_ENOMEM;
+done:
+    rp_dbres_free(old);
+    rp_dbres_free(res);
+    json_decref(unknown);
+    json_decref(errors);
+    json_decref(vals);
+    json_decref(before);
+    json_decref(after);
+    json_decref(changes);
+    return st;
+}
+
+/* Clears reference field f of record id (of object o), which pointed at a
+ * record being deleted. */
+static rp_status_t clear_reference(rp_crud_t *c, const rp_object_t *o, const rp_field_t *f,
+                                   const char *id, rp_crud_fail_t *fail)
+{
+    rp_dbres_t *old = NULL, *res = NULL;
+    json_t *before = NULL, *after = NULL, *changes = NULL, *errors = json_object();
+    rp_status_t st = rp_record_load(c->ctx->db, c->tenant_id, o, id, true, &old);
+    if (st != RP_OK)
+        goto done;
+    st = RP_ENOMEM;
+    before = json_loads(rp_dbres_get(old, 0, RP_RECORD_COL_DATA), 0, NULL);
+    if (errors == NULL || !json_is_object(before) || (after = json_deep_copy(before)) == NULL)
+        goto done;
+    json_object_del(after, f->name);
+    if ((changes = rp_record_diff(before, after)) == NULL)
+        goto done;
+    const char *owner = rp_dbres_null(old, 0, RP_RECORD_COL_OWNER_ID)
+                            ? NULL
+                            : rp_dbres_get(old, 0, RP_RECORD_COL_OWNER_ID);
+    st = write_update(c, o, id, after, owner, changes, errors, &res);
+    if (st == RP_OK && json_object_size(errors) > 0) {
+        st = refuse_invalid(fail, errors);
+        errors = NULL;
+    }
+done:
+    rp_dbres_free(old);
+    rp_dbres_free(res);
+    json_decref(before);
+    json_decref(after);
+    json_decref(changes);
+    json_decref(errors);
+    return st;
+}
+
+static rp_status_t delete_at(rp_crud_t *c, const rp_object_t *o, const char *id,
+                             const char *if_match, int depth, rp_crud_fail_t *fail);
+
+/* Applies the on_delete rule of every reference field that points at
+ * object o to the live records referring to record id. */
+static rp_status_t handle_referrers(rp_crud_t *c, const rp_object_t *o, const char *id, int depth,
+                                    rp_crud_fail_t *fail)
+{
+    const rp_object_t *const *objs;
+    int n = rp_meta_objects(c->meta, &objs);
+    for (int i = 0; i < n; i++) {
+        const rp_object_t *p = objs[i];
+        for (int j = 0; j < p->nfields; j++) {
+            const rp_field_t *f = &p->fields[j];
+            if (f->type != RP_FIELD_REFERENCE || strcmp(f->reference, o->name) != 0)
+                continue;
+            const char *prm[] = {c->tenant_id, p->name, f->name, id};
+            rp_dbres_t *res = NULL;
+            rp_status_t st = rp_db_exec(c->ctx->db,
+                                        "SELECT id::text FROM records WHERE tenant_id = $1 AND "
+                                        "object = $2 AND data ->> $3 = $4 AND deleted_at IS NULL "
+                                        "ORDER BY id FOR UPDATE",
+                                        4, prm, &res);
+            int rows = st == RP_OK ? rp_dbres_rows(res) : 0;
+            if (st == RP_OK && rows > 0 && f->on_delete == RP_ON_DELETE_RESTRICT) {
+                st = rp_crud_refuse(fail, 409, "record_referenced", NULL,
+                                    "%d %s record(s) refer to this record through %s", rows,
+                                    p->name, f->name);
+            } else if (st == RP_OK && rows > 0 && depth >= RP_CRUD_CASCADE_DEPTH) {
+                st = rp_crud_refuse(fail, 409, "cascade_too_deep", NULL,
+                                    "deleting this record would cascade more than %d levels",
+                                    RP_CRUD_CASCADE_DEPTH);
+            }
+            for (int r = 0; st == RP_OK && r < rows; r++) {
+                const char *rid = rp_dbres_get(res, r, 0);
+                if (f->on_delete == RP_ON_DELETE_SET_NULL)
+                    st = clear_reference(c, p, f, rid, fail);
+                else
+                    st = delete_at(c, p, rid, NULL, depth + 1, fail);
+            }
+            rp_dbres_free(res);
+            if (st != RP_OK)
+                return st;
+        }
+    }
+    return RP_OK;
+}
+
+static rp_status_t delete_at(rp_crud_t *c, const rp_object_t *o, const char *id,
+                             const char *if_match, int depth, rp_crud_fail_t *fail)
+{
+    rp_dbres_t *old = NULL;
+    json_t *empty = NULL;
+    rp_status_t st = load_for_write(c, o, id, if_match, false, &old, fail);
+    if (st == RP_OK)
+        st = handle_referrers(c, o, id, depth, fail);
+    const char *p[] = {c->tenant_id, o->name, id, c->actor_id};
+    if (st == RP_OK)
+        st = rp_db_exec(c->ctx->db,
+                        "UPDATE records SET deleted_at = now(), version = version + 1, "
+                        "updated_at = now(), updated_by = $4::uuid WHERE tenant_id = $1 AND "
+                        "object = $2 AND id = $3",
+                        4, p, NULL);
+    /* A deleted record gives its unique values up; restore claims them
+     * again. */
+    if (st == RP_OK)
+        st = rp_db_exec(c->ctx->db,
+                        "DELETE FROM record_unique WHERE tenant_id = $1 AND object = $2 AND "
+                        "record_id = $3",
+                        3, p, NULL);
+    if (st == RP_OK)
+        st = (empty = json_object()) ? RP_OK : RP_ENOMEM;
+    if (st == RP_OK)
+        st = rp_history_add(c->ctx->db, c->tenant_id, o->name, id, "delete", c->actor_id, empty);
+    json_decref(empty);
+    rp_dbres_free(old);
+    return st;
+}
+
+rp_status_t rp_crud_delete(rp_crud_t *c, const rp_object_t *o, const char *id, const char *if_match,
+                           rp_crud_fail_t *fail)
+{
+    return delete_at(c, o, id, if_match, 0, fail);
+}
+
+rp_status_t rp_crud_restore(rp_crud_t *c, const rp_object_t *o, const char *id, json_t **rec,
+                            rp_crud_fail_t *fail)
+{
+    rp_dbres_t *old = NULL, *res = NULL;
+    json_t *data = NULL, *errors = json_object(), *empty = json_object();
+    *rec = NULL;
+    rp_status_t st = load_for_write(c, o, id, NULL, true, &old, fail);
+    if (st != RP_OK)
+        goto done;
+    st = RP_ENOMEM;
+    data = json_loads(rp_dbres_get(old, 0, RP_RECORD_COL_DATA), 0, NULL);
+    if (errors == NULL || empty == NULL || !json_is_object(data))
+        goto done;
+    /* A record may not come back pointing at one that is gone. */
+    if ((st = rp_crud_check_refs(c, o, data, NULL, errors)) != RP_OK)
+        goto done;
+    if (json_object_size(errors) > 0) {
+        st = refuse_invalid(fail, errors);
+        errors = NULL;
+        goto done;
+    }
+    const char *p[] = {c->tenant_id, o->name, id, c->actor_id};
+    st = rp_db_exec(c->ctx->db,
+                    "UPDATE records r SET deleted_at = NULL, version = version + 1, updated_at = "
+                    "now(), updated_by = $4::uuid WHERE tenant_id = $1 AND object = $2 AND id = "
+                    "$3 RETURNING " RP_RECORD_COLS,
+                    4, p, &res);
+    for (int i = 0; st == RP_OK && i < o->nfields; i++)
+        if (o->fields[i].unique)
+            st = rp_crud_sync_field(c, o, &o->fields[i], id,
+                                    json_object_get(data, o->fields[i].name), false, errors);
+    if (st != RP_OK)
+        goto done;
+    if (json_object_size(errors) > 0) {
+        st = refuse_invalid(fail, errors);
+        errors = NULL;
+        goto done;
+    }
+    if ((st = rp_history_add(c->ctx->db, c->tenant_id, o->name, id, "restore", c->actor_id,
+                             empty)) != RP_OK)
+        goto done;
+    *rec = rp_record_json(o, res, 0);
+    st = *rec ? RP_OK : RP_ENOMEM;
+done:
+    rp_dbres_free(old);
+    rp_dbres_free(res);
+    json_decref(data);
+    json_decref(errors);
+    json_decref(empty);
+    return st;
+}
