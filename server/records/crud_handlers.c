@@ -118,9 +118,7 @@ void rp_crud_get(rp_ctx_t *ctx)
     json_t *rec = rp_record_json(o, res, 0);
     if (rec != NULL && deleted) {
         /* Only answers that may show deleted records carry the member. */
-        const rp_dbres_t *r = res;
-        json_t *at = json_string(rp_dbres_get(r, 0, RP_RECORD_NCOLS));
-        json_object_set_new(rec, "deleted_at", at);
+        json_object_set_new(rec, "deleted_at", json_string(rp_dbres_get(res, 0, RP_RECORD_NCOLS)));
     }
     rp_dbres_free(res);
     if (rec == NULL) {

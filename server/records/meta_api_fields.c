@@ -32,7 +32,7 @@ static bool has_data(rp_ctx_t *ctx, const char *object, const char *field, rp_st
     rp_dbres_t *res = NULL;
     *st = rp_db_exec(ctx->db,
                      "SELECT EXISTS (SELECT 1 FROM records WHERE tenant_id = $1 AND object = $2 "
-                     "AND data ? $3 AND data -> $3 <> 'null'::jsonb)",
+                     "AND data ? $3::text AND data -> $3::text <> 'null'::jsonb)",
                      3, params, &res);
     bool has = *st == RP_OK && strcmp(rp_dbres_get(res, 0, 0), "t") == 0;
     rp_dbres_free(res);
@@ -273,7 +273,8 @@ void rp_meta_api_field_delete(rp_ctx_t *ctx)
     /* The values leave the records themselves, so no answer can show them
      * again whatever reads the data. */
     static const char *const statements[] = {
-        "UPDATE records SET data = data - $3 WHERE tenant_id = $1 AND object = $2 AND data ? $3",
+        "UPDATE records SET data = data - $3::text WHERE tenant_id = $1 AND object = $2 AND data ? "
+        "$3::text",
         "DELETE FROM record_index WHERE tenant_id = $1 AND object = $2 AND field = $3",
         "DELETE FROM record_unique WHERE tenant_id = $1 AND object = $2 AND field = $3",
         "DELETE FROM autonumbers WHERE tenant_id = $1 AND object = $2 AND field = $3",

@@ -37,13 +37,15 @@ fail:
     return NULL;
 }
 
+#define DELETED_AT "to_char(r.deleted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
 rp_status_t rp_record_load(rp_db_t *db, const char *tenant_id, const rp_object_t *o, const char *id,
                            bool lock, rp_dbres_t **out)
 {
     const char *params[] = {tenant_id, o->name, id};
-    const char *sql = lock ? "SELECT " RP_RECORD_COLS ", r.deleted_at::text FROM records r "
+    const char *sql = lock ? "SELECT " RP_RECORD_COLS ", " DELETED_AT " FROM records r "
                              "WHERE r.tenant_id = $1 AND r.object = $2 AND r.id = $3 FOR UPDATE"
-                           : "SELECT " RP_RECORD_COLS ", r.deleted_at::text FROM records r "
+                           : "SELECT " RP_RECORD_COLS ", " DELETED_AT " FROM records r "
                              "WHERE r.tenant_id = $1 AND r.object = $2 AND r.id = $3";
     rp_status_t st = rp_db_exec(db, sql, 3, params, out);
     if (st == RP_OK && rp_dbres_rows(*out) != 1) {

@@ -43,8 +43,8 @@ enum {
 json_t *rp_record_json(const rp_object_t *o, const rp_dbres_t *res, int row);
 
 /* Reads record id of object o in tenant_id (RP_RECORD_COLS, then
- * deleted_at as column RP_RECORD_NCOLS: NULL while live) into *out; with
- * lock, FOR UPDATE. RP_ENOTFOUND when there is no such record (deleted ones
+ * deleted_at as column RP_RECORD_NCOLS, RFC 3339 like the others, NULL while
+ * live) into *out; with lock, FOR UPDATE. RP_ENOTFOUND when there is no such record (deleted ones
  * are found: the caller decides). */
 rp_status_t rp_record_load(rp_db_t *db, const char *tenant_id, const rp_object_t *o, const char *id,
                            bool lock, rp_dbres_t **out);

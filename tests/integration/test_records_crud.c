@@ -333,7 +333,10 @@ static void soft_delete_and_restore(void **state)
                          "not_found");
     rp_it_resp_t *r = rp_it_get(rp_it_fmt("%s?include_deleted=true", path), a);
     RP_IT_EXPECT_STATUS(r, 200);
-    assert_non_null(rp_it_jstr(r, "deleted_at"));
+    const char *deleted_at = rp_it_jstr(r, "deleted_at");
+    assert_non_null(deleted_at);
+    assert_int_equal(strlen(deleted_at), 24);
+    assert_int_equal(deleted_at[10], 'T');
     assert_non_null(rp_it_sql("SELECT deleted_at FROM records WHERE id = $1", id, NULL));
     r = post(rp_it_fmt("%s/restore", path), a, NULL);
     RP_IT_EXPECT_STATUS(r, 200);
