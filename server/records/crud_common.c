@@ -201,3 +201,14 @@ rp_status_t rp_crud_check_refs(rp_crud_t *c, const rp_object_t *o, const json_t 
     }
     return RP_OK;
 }
+
+const rp_object_t *rp_crud_open_record(rp_ctx_t *ctx, rp_crud_t *c, const char **id)
+{
+    if (!rp_crud_init(ctx, c))
+        return NULL;
+    const rp_object_t *o = rp_crud_object(ctx, c);
+    if (o == NULL)
+        return NULL;
+    *id = rp_crud_path_id(ctx);
+    return *id != NULL ? o : NULL;
+}

@@ -87,13 +87,9 @@ void rp_crud_post(rp_ctx_t *ctx)
 void rp_crud_get(rp_ctx_t *ctx)
 {
     rp_crud_t c;
-    if (!rp_crud_init(ctx, &c))
-        return;
-    const rp_object_t *o = rp_crud_object(ctx, &c);
+    const char *id;
+    const rp_object_t *o = rp_crud_open_record(ctx, &c, &id);
     if (o == NULL)
-        return;
-    const char *id = rp_crud_path_id(ctx);
-    if (id == NULL)
         return;
     const char *inc = rp_req_query_param(ctx, "include_deleted");
     bool include_deleted = inc != NULL && strcmp(inc, "true") == 0;
@@ -131,13 +127,9 @@ void rp_crud_get(rp_ctx_t *ctx)
 void rp_crud_patch(rp_ctx_t *ctx)
 {
     rp_crud_t c;
-    if (!rp_crud_init(ctx, &c))
-        return;
-    const rp_object_t *o = rp_crud_object(ctx, &c);
+    const char *id;
+    const rp_object_t *o = rp_crud_open_record(ctx, &c, &id);
     if (o == NULL)
-        return;
-    const char *id = rp_crud_path_id(ctx);
-    if (id == NULL)
         return;
     json_t *body, *fields, *owner, *rec = NULL;
     if (!read_body(ctx, &body, &fields, &owner))
@@ -154,13 +146,9 @@ void rp_crud_patch(rp_ctx_t *ctx)
 void rp_crud_delete_handler(rp_ctx_t *ctx)
 {
     rp_crud_t c;
-    if (!rp_crud_init(ctx, &c))
-        return;
-    const rp_object_t *o = rp_crud_object(ctx, &c);
+    const char *id;
+    const rp_object_t *o = rp_crud_open_record(ctx, &c, &id);
     if (o == NULL)
-        return;
-    const char *id = rp_crud_path_id(ctx);
-    if (id == NULL)
         return;
     rp_crud_fail_t fail = {0};
     rp_status_t st = rp_crud_delete(&c, o, id, ctx->req.if_match, &fail);
@@ -173,13 +161,9 @@ void rp_crud_delete_handler(rp_ctx_t *ctx)
 void rp_crud_restore_handler(rp_ctx_t *ctx)
 {
     rp_crud_t c;
-    if (!rp_crud_init(ctx, &c))
-        return;
-    const rp_object_t *o = rp_crud_object(ctx, &c);
+    const char *id;
+    const rp_object_t *o = rp_crud_open_record(ctx, &c, &id);
     if (o == NULL)
-        return;
-    const char *id = rp_crud_path_id(ctx);
-    if (id == NULL)
         return;
     rp_idem_t idem;
     if (!rp_idem_begin(ctx, &idem))

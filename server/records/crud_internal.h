@@ -54,6 +54,11 @@ const rp_object_t *rp_crud_object(rp_ctx_t *ctx, const rp_crud_t *c);
  * answers 404 not_found and returns NULL when it is not a UUID. */
 const char *rp_crud_path_id(rp_ctx_t *ctx);
 
+/* The three steps every /records/{object}/{id} handler starts with:
+ * rp_crud_init, rp_crud_object, rp_crud_path_id. Returns the object and sets
+ * *id, or answers and returns NULL. */
+const rp_object_t *rp_crud_open_record(rp_ctx_t *ctx, rp_crud_t *c, const char **id);
+
 /* The write operations. Each returns RP_OK; RP_EINVAL when the write is
  * refused, with fail filled; or the status of a lower-layer failure (the
  * caller answers with rp_resp_fail). *rec receives the record's JSON. owner

@@ -63,13 +63,9 @@ static json_t *entry_json(const rp_dbres_t *res, int row)
 void rp_history_get(rp_ctx_t *ctx)
 {
     rp_crud_t c;
-    if (!rp_crud_init(ctx, &c))
-        return;
-    const rp_object_t *o = rp_crud_object(ctx, &c);
+    const char *id;
+    const rp_object_t *o = rp_crud_open_record(ctx, &c, &id);
     if (o == NULL)
-        return;
-    const char *id = rp_crud_path_id(ctx);
-    if (id == NULL)
         return;
     int limit;
     json_t *errors = json_object();
