@@ -5,6 +5,7 @@
 #include "core/uuid.h"
 #include "records/crud_internal.h"
 #include "records/history.h"
+#include "records/search.h"
 
 /* Reads the body's owner_id: absent leaves *given false; null clears the
  * owner; a string must be the id of a user of the tenant. */
@@ -124,7 +125,7 @@ rp_status_t rp_crud_create(rp_crud_t *c, const rp_object_t *o, const json_t *fie
     json_t *unknown = json_array(), *errors = json_object(), *data = NULL, *changes = NULL;
     json_t *empty = json_object();
     rp_dbres_t *res = NULL;
-    char *text = NULL;
+    char *text = NULL, *search = NULL;
     *rec = NULL;
     rp_status_t st = RP_ENOMEM;
     if (unknown == NULL || errors == NULL || empty == NULL)
@@ -156,15 +157,17 @@ rp_status_t rp_crud_create(rp_crud_t *c, const rp_object_t *o, const json_t *fie
             goto done;
     char id[RP_UUID_LEN + 1];
     rp_uuid_v7(id);
+    if ((st = rp_search_text_for(o, data, &search)) != RP_OK)
+        goto done;
     st = RP_ENOMEM;
     if ((text = json_dumps(data, JSON_COMPACT)) == NULL)
         goto done;
-    const char *p[] = {c->tenant_id, o->name, id, text, owner_id, c->actor_id};
+    const char *p[] = {c->tenant_id, o->name, id, text, owner_id, c->actor_id, search};
     st = rp_db_exec(c->ctx->db,
                     "INSERT INTO records AS r (tenant_id, object, id, data, owner_id, created_by, "
-                    "updated_by) VALUES ($1, $2, $3, $4::jsonb, $5::uuid, $6::uuid, $6::uuid) "
-                    "RETURNING " RP_RECORD_COLS,
-                    6, p, &res);
+                    "updated_by, search_text) VALUES ($1, $2, $3, $4::jsonb, $5::uuid, $6::uuid, "
+                    "$6::uuid, rp_search_norm($7)) RETURNING " RP_RECORD_COLS,
+                    7, p, &res);
     if (st != RP_OK)
         goto done;
     st = RP_ENOMEM;
@@ -184,6 +187,7 @@ rp_status_t rp_crud_create(rp_crud_t *c, const rp_object_t *o, const json_t *fie
     st = *rec ? RP_OK : RP_ENOMEM;
 done:
     free(text);
+    free(search);
     rp_dbres_free(res);
     json_decref(unknown);
     json_decref(errors);
@@ -200,17 +204,24 @@ static rp_status_t write_update(rp_crud_t *c, const rp_object_t *o, const char *
                                 const json_t *data, const char *owner_id, const json_t *changes,
                                 json_t *errors, rp_dbres_t **res)
 {
-    char *text = json_dumps(data, JSON_COMPACT);
-    if (text == NULL)
+    char *search = NULL;
+    if (rp_search_text_for(o, data, &search) != RP_OK)
         return RP_ENOMEM;
-    const char *p[] = {c->tenant_id, o->name, id, text, owner_id, c->actor_id};
+    char *text = json_dumps(data, JSON_COMPACT);
+    if (text == NULL) {
+        free(search);
+        return RP_ENOMEM;
+    }
+    const char *p[] = {c->tenant_id, o->name, id, text, owner_id, c->actor_id, search};
     rp_status_t st =
         rp_db_exec(c->ctx->db,
                    "UPDATE records r SET data = $4::jsonb, owner_id = $5::uuid, "
-                   "version = version + 1, updated_at = now(), updated_by = $6::uuid "
+                   "version = version + 1, updated_at = now(), updated_by = $6::uuid, "
+                   "search_text = rp_search_norm($7) "
                    "WHERE tenant_id = $1 AND object = $2 AND id = $3 RETURNING " RP_RECORD_COLS,
-                   6, p, res);
+                   7, p, res);
     free(text);
+    free(search);
     if (st == RP_OK)
         st = sync_changed(c, o, id, data, changes, false, errors);
     if (st == RP_OK && json_object_size(errors) == 0)
@@ -450,6 +461,7 @@ rp_status_t rp_crud_restore(rp_crud_t *c, const rp_object_t *o, const char *id, 
 {
     rp_dbres_t *old = NULL, *res = NULL;
     json_t *data = NULL, *errors = json_object(), *empty = json_object();
+    char *search = NULL;
     *rec = NULL;
     rp_status_t st = load_for_write(c, o, id, NULL, true, &old, fail);
     if (st != RP_OK)
@@ -466,12 +478,15 @@ rp_status_t rp_crud_restore(rp_crud_t *c, const rp_object_t *o, const char *id, 
         errors = NULL;
         goto done;
     }
-    const char *p[] = {c->tenant_id, o->name, id, c->actor_id};
+    /* The searchable fields may have changed while the record was deleted. */
+    if ((st = rp_search_text_for(o, data, &search)) != RP_OK)
+        goto done;
+    const char *p[] = {c->tenant_id, o->name, id, c->actor_id, search};
     st = rp_db_exec(c->ctx->db,
                     "UPDATE records r SET deleted_at = NULL, version = version + 1, updated_at = "
-                    "now(), updated_by = $4::uuid WHERE tenant_id = $1 AND object = $2 AND id = "
-                    "$3 RETURNING " RP_RECORD_COLS,
-                    4, p, &res);
+                    "now(), updated_by = $4::uuid, search_text = rp_search_norm($5) WHERE "
+                    "tenant_id = $1 AND object = $2 AND id = $3 RETURNING " RP_RECORD_COLS,
+                    5, p, &res);
     for (int i = 0; st == RP_OK && i < o->nfields; i++)
         if (o->fields[i].unique)
             st = rp_crud_sync_field(c, o, &o->fields[i], id,
@@ -489,6 +504,7 @@ rp_status_t rp_crud_restore(rp_crud_t *c, const rp_object_t *o, const char *id, 
     *rec = rp_record_json(o, res, 0);
     st = *rec ? RP_OK : RP_ENOMEM;
 done:
+    free(search);
     rp_dbres_free(old);
     rp_dbres_free(res);
     json_decref(data);

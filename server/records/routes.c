@@ -7,5 +7,9 @@ rp_status_t rp_records_routes_register(rp_router_t *r)
         st = rp_records_crud_routes_register(r);
     if (st == RP_OK)
         st = rp_records_query_routes_register(r);
+    if (st == RP_OK)
+        st = rp_records_openapi_routes_register(r);
+    if (st == RP_OK)
+        st = rp_records_search_routes_register(r);
     return st;
 }

@@ -10,5 +10,7 @@ rp_status_t rp_records_routes_register(rp_router_t *r);
 rp_status_t rp_meta_routes_register(rp_router_t *r);
 rp_status_t rp_records_crud_routes_register(rp_router_t *r);
 rp_status_t rp_records_query_routes_register(rp_router_t *r);
+rp_status_t rp_records_openapi_routes_register(rp_router_t *r);
+rp_status_t rp_records_search_routes_register(rp_router_t *r);
 
 #endif
