@@ -1,4 +1,5 @@
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
@@ -77,7 +78,15 @@ rp_status_t rp_meta_listener_start(const char *conninfo, const char *set_role)
     if (listen_db == NULL)
         return st;
     atomic_store(&stopping, false);
-    if (pthread_create(&thread, NULL, listen_main, NULL) != 0) {
+    /* The thread starts with every signal blocked: SIGTERM and SIGINT are
+     * the main thread's to take with sigwait, and a process-directed signal
+     * must never land here and kill the process with its default action. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int rc = pthread_create(&thread, NULL, listen_main, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
         rp_db_close(listen_db);
         listen_db = NULL;
         return RP_ERR;
