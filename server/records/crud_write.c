@@ -58,6 +58,26 @@ static rp_status_t refuse_invalid(rp_crud_fail_t *fail, json_t *errors)
     return rp_crud_refuse(fail, 422, "validation_failed", errors, "some fields are not valid");
 }
 
+/* The end of a create or a restore: refuse the write if checks left errors
+ * (handing *errors over to fail), else record the history row and render
+ * the written row. */
+static rp_status_t finish_write(rp_crud_t *c, const rp_object_t *o, const char *id,
+                                const char *action, const json_t *changes, const rp_dbres_t *res,
+                                json_t **errors, rp_crud_fail_t *fail, json_t **rec)
+{
+    if (json_object_size(*errors) > 0) {
+        rp_status_t st = refuse_invalid(fail, *errors);
+        *errors = NULL;
+        return st;
+    }
+    rp_status_t st =
+        rp_history_add(c->ctx->db, c->tenant_id, o->name, id, action, c->actor_id, changes);
+    if (st != RP_OK)
+        return st;
+    *rec = rp_record_json(o, res, 0);
+    return *rec ? RP_OK : RP_ENOMEM;
+}
+
 static rp_status_t not_found(rp_crud_fail_t *fail)
 {
     return rp_crud_refuse(fail, 404, "not_found", NULL, "no such record");
@@ -175,16 +195,7 @@ rp_status_t rp_crud_create(rp_crud_t *c, const rp_object_t *o, const json_t *fie
         goto done;
     if ((st = sync_changed(c, o, id, data, changes, true, errors)) != RP_OK)
         goto done;
-    if (json_object_size(errors) > 0) {
-        st = refuse_invalid(fail, errors);
-        errors = NULL;
-        goto done;
-    }
-    if ((st = rp_history_add(c->ctx->db, c->tenant_id, o->name, id, "create", c->actor_id,
-                             changes)) != RP_OK)
-        goto done;
-    *rec = rp_record_json(o, res, 0);
-    st = *rec ? RP_OK : RP_ENOMEM;
+    st = finish_write(c, o, id, "create", changes, res, &errors, fail, rec);
 done:
     free(text);
     free(search);
@@ -493,16 +504,7 @@ rp_status_t rp_crud_restore(rp_crud_t *c, const rp_object_t *o, const char *id, 
                                     json_object_get(data, o->fields[i].name), false, errors);
     if (st != RP_OK)
         goto done;
-    if (json_object_size(errors) > 0) {
-        st = refuse_invalid(fail, errors);
-        errors = NULL;
-        goto done;
-    }
-    if ((st = rp_history_add(c->ctx->db, c->tenant_id, o->name, id, "restore", c->actor_id,
-                             empty)) != RP_OK)
-        goto done;
-    *rec = rp_record_json(o, res, 0);
-    st = *rec ? RP_OK : RP_ENOMEM;
+    st = finish_write(c, o, id, "restore", empty, res, &errors, fail, rec);
 done:
     free(search);
     rp_dbres_free(old);
