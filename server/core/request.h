@@ -43,6 +43,9 @@ typedef struct rp_principal {
     char tenant_id[RP_UUID_LEN + 1];
     char user_id[RP_UUID_LEN + 1];
     char token_id[64]; /* jti of the access token, or the API key id */
+    /* The role whose record permissions apply: a tenant's custom role, or ""
+     * for the built-in role named by role. */
+    char access_role[64];
 } rp_principal_t;
 
 struct rp_route;
