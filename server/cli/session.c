@@ -4,7 +4,9 @@
 
 #include "cli/cli.h"
 #include "db/embedded.h"
+#include "db/leakproof.h"
 #include "db/migrations.h"
+#include "core/log.h"
 
 rp_status_t rp_cli_session_open(rp_cli_session_t *s, const rp_config_t *cfg, bool serve, char *err,
                                 size_t errlen)
@@ -51,6 +53,12 @@ rp_status_t rp_cli_session_open(rp_cli_session_t *s, const rp_config_t *cfg, boo
     st = rp_migrate(s->db, &s->migrations_applied, err, errlen);
     if (st != RP_OK)
         goto fail;
+    int missing = 0;
+    if (serve && rp_db_leakproof_missing(s->db, &missing) == RP_OK && missing > 0)
+        rp_log_warn("%d functions used by indexed record filters are not LEAKPROOF, so those "
+                    "filters scan instead of using their index; see \"Indexes and row-level "
+                    "security\" in deploy/README.md for the one statement a superuser runs",
+                    missing);
     return RP_OK;
 fail:
     rp_cli_session_close(s);

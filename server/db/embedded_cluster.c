@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "db/embedded_internal.h"
+#include "db/leakproof.h"
 #include "db/db.h"
 #include "db/util.h"
 
@@ -203,6 +204,17 @@ rp_status_t rp_embedded_bootstrap(rp_embedded_t *e, char *err, size_t errlen)
         (st = rp_db_script(db, "CREATE DATABASE rapport OWNER rapport ENCODING 'UTF8'")) != RP_OK)
         goto fail;
     rp_dbres_free(res);
+    res = NULL;
+    rp_db_close(db);
+    db = NULL;
+    /* The LEAKPROOF marks live in the rapport database's catalog. */
+    rp_buf_free(&ci);
+    if ((st = rp_embedded_conninfo(&ci, e->cluster, "rapport", "postgres")) != RP_OK)
+        goto fail;
+    if ((st = rp_db_open(&db, ci.data, NULL)) != RP_OK)
+        goto fail;
+    if ((st = rp_db_script(db, RP_LEAKPROOF_SQL)) != RP_OK)
+        goto fail;
     rp_db_close(db);
     rp_buf_free(&ci);
     return RP_OK;

@@ -1,10 +1,10 @@
 /* Item 5's index check: with many records in one tenant, the compiled SQL of
  * a filter on an indexed field is served by an index: the module's
  * expression index for contact.email, the record_index table for a tenant's
- * own indexed field. The row count comes from RAPPORT_EXPLAIN_ROWS: 100,000
- * by default so that the sanitized suite stays near a minute; the benchmark
- * runs it with RAPPORT_EXPLAIN_ROWS=1000000. Half the rows are contacts, half
- * records of a custom object. */
+ * own indexed field. 1,000,000 records, as the issue asks (about a minute
+ * of PostgreSQL time on 2 cores); RAPPORT_EXPLAIN_ROWS changes the count for
+ * a quicker local run. Half the rows are contacts, half records of a custom
+ * object. */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +14,7 @@
 #include "records/query.h"
 
 static char *tenant;
-static long rows = 100000;
+static long rows = 1000000;
 
 static int setup(void **state)
 {
@@ -37,29 +37,9 @@ static int setup(void **state)
               "tenant_id, object, 'size__c', id, (data->>'size__c')::numeric FROM records WHERE "
               "tenant_id = $1 AND object = 'item__c'",
               tenant, NULL);
-    /* Two things the schema does not give yet, without which no index can
-     * serve these filters for the serving role:
-     * - Statistics on the indexed expression: ANALYZE keeps none for a
-     *   partial expression index, so the planner guesses 0.5 % of the rows
-     *   match and walks the primary key in id order instead.
-     * - Under forced row-level security a condition may only become an
-     *   index condition when every function in it is LEAKPROOF; lower(),
-     *   jsonb ->> and the numeric comparisons are not marked so by default
-     *   (a superuser's ALTER FUNCTION). */
-    rp_it_sql("CREATE STATISTICS records_contact_email_stats ON (lower(data ->> 'email')) FROM "
-              "records",
-              NULL);
-    static const char *const leakproof[] = {
-        "lower(text)",
-        "jsonb_object_field_text(jsonb, text)",
-        "numeric_eq(numeric, numeric)",
-        "numeric_lt(numeric, numeric)",
-        "numeric_le(numeric, numeric)",
-        "numeric_gt(numeric, numeric)",
-        "numeric_ge(numeric, numeric)",
-    };
-    for (size_t i = 0; i < sizeof leakproof / sizeof leakproof[0]; i++)
-        rp_it_sql(rp_it_fmt("ALTER FUNCTION %s LEAKPROOF", leakproof[i]), NULL);
+    /* The plans below rely on the LEAKPROOF marks (server/db/leakproof.h),
+     * which the harness sets on its cluster as the embedded one does, and
+     * on the expression statistics of migration 0006. */
     rp_it_sql("ANALYZE records", NULL);
     rp_it_sql("ANALYZE record_index", NULL);
     printf("# %ld records inserted and analysed in %.1f s\n", rows, rp_it_now() - t0);

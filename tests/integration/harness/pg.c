@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "db/leakproof.h"
 #include "internal.h"
 #include "it.h"
 
@@ -180,6 +181,8 @@ void rp_it_pg_start(void)
         superuser_exec("postgres", "CREATE ROLE rapport LOGIN NOSUPERUSER NOBYPASSRLS");
         superuser_exec("postgres", "CREATE ROLE rapport_app LOGIN NOSUPERUSER NOBYPASSRLS");
         superuser_exec("postgres", "CREATE DATABASE rapport OWNER rapport");
+        /* What the embedded cluster does at every start. */
+        superuser_exec("rapport", RP_LEAKPROOF_SQL);
         rp_it_g.initialised = true;
     }
 }
