@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "core/app.h"
 #include "http/server.h"
+#include "records/housekeeping.h"
 #include "records/meta.h"
 
 static const char HELP[] =
@@ -135,7 +136,15 @@ int rp_cli_serve(const rp_cli_globals_t *g, int argc, char **argv)
         code = rp_cli_fail(cmd, "cannot start the metadata listener: %s", rp_status_name(st));
         goto out;
     }
+    /* Purges and expiries; a database that is down now is retried. */
+    st = rp_housekeeping_start(app.app_conninfo, app.app_set_role, app.cfg.housekeeping);
+    if (st != RP_OK) {
+        rp_meta_listener_stop();
+        code = rp_cli_fail(cmd, "cannot start housekeeping: %s", rp_status_name(st));
+        goto out;
+    }
     st = rp_server_run(&app);
+    rp_housekeeping_stop();
     rp_meta_listener_stop();
     if (st != RP_OK)
         code = rp_cli_fail(cmd, "could not serve (%s; see the lines above)", rp_status_name(st));

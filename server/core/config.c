@@ -87,6 +87,7 @@ rp_status_t rp_config_from_env(rp_config_t *cfg, char *err, size_t errlen)
     cfg->refresh_ttl = 30 * 24 * 3600;
     cfg->max_body = 4u << 20;
     cfg->shutdown_timeout = 10;
+    cfg->housekeeping = 3600;
     cfg->password_min_length = 10;
     cfg->login_max_failures = 5;
     cfg->login_max_failures_ip = 50;
@@ -129,6 +130,7 @@ rp_status_t rp_config_from_env(rp_config_t *cfg, char *err, size_t errlen)
         env_int("RAPPORT_REFRESH_TTL", 60, 365 * 86400, &cfg->refresh_ttl, err, errlen) ||
         env_int("RAPPORT_MAX_BODY_KIB", 1, 1 << 20, &max_body_kib, err, errlen) ||
         env_int("RAPPORT_SHUTDOWN_TIMEOUT", 0, 3600, &cfg->shutdown_timeout, err, errlen) ||
+        env_int("RAPPORT_HOUSEKEEPING_SECONDS", 0, 7 * 86400, &cfg->housekeeping, err, errlen) ||
         env_int("RAPPORT_PASSWORD_MIN_LENGTH", 8, 1024, &cfg->password_min_length, err, errlen) ||
         env_int("RAPPORT_LOGIN_MAX_FAILURES", 1, 1000000, &cfg->login_max_failures, err, errlen) ||
         env_int("RAPPORT_LOGIN_MAX_FAILURES_IP", 1, 1000000, &cfg->login_max_failures_ip, err,

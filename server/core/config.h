@@ -25,6 +25,7 @@ typedef struct rp_config {
     int refresh_ttl;           /* RAPPORT_REFRESH_TTL seconds, default 30 days */
     size_t max_body;           /* RAPPORT_MAX_BODY bytes, default 4 MiB */
     int shutdown_timeout;      /* RAPPORT_SHUTDOWN_TIMEOUT seconds to drain, default 10 */
+    int housekeeping;          /* RAPPORT_HOUSEKEEPING_SECONDS between passes, 0: off; 3600 */
     int password_min_length;   /* RAPPORT_PASSWORD_MIN_LENGTH, default 10 */
     int login_max_failures;    /* per tenant+email within the window, default 5 */
     int login_max_failures_ip; /* per client address within the window, default 50 */
