@@ -5,6 +5,7 @@
 #include "auth/input.h"
 #include "db/db.h"
 #include "records/meta_api.h"
+#include "records/meta_backfill.h"
 
 /* Every member a field definition may hold; PATCH may change only some. */
 static const char *const all_members[] = {
@@ -37,6 +38,20 @@ static bool has_data(rp_ctx_t *ctx, const char *object, const char *field, rp_st
     bool has = *st == RP_OK && strcmp(rp_dbres_get(res, 0, 0), "t") == 0;
     rp_dbres_free(res);
     return has;
+}
+
+/* Rewrites the object's search texts for f becoming searchable or not. */
+static rp_status_t backfill_search(rp_ctx_t *ctx, const rp_object_t *o, const rp_field_t *f,
+                                   bool searchable)
+{
+    const char **names = rp_pool_alloc(&ctx->pool, sizeof(char *) * (size_t)(o->nfields + 1));
+    if (names == NULL)
+        return RP_ENOMEM;
+    int n = 0;
+    for (int i = 0; i < o->nfields; i++)
+        if (&o->fields[i] == f ? searchable : o->fields[i].searchable)
+            names[n++] = o->fields[i].name;
+    return rp_meta_backfill_search(ctx, o, names, n);
 }
 
 void rp_meta_api_field_create(rp_ctx_t *ctx)
@@ -200,21 +215,18 @@ void rp_meta_api_field_patch(rp_ctx_t *ctx)
     }
     errors = NULL;
     const char *params[] = {ctx->principal.tenant_id, o->name, f->name, NULL};
-    if (parsed.indexed && !f->indexed && has_data(ctx, o->name, f->name, &st)) {
-        rp_resp_problem(ctx, 409, "has_data",
-                        "records already hold values for this field: indexing existing values "
-                        "is not supported yet, so indexed can only be set on an empty field");
-        goto done;
-    }
-    if (st != RP_OK) {
-        rp_resp_fail(ctx, st);
-        goto done;
-    }
-    if (!parsed.indexed && f->indexed)
+    /* The values records already hold follow the new definition before
+     * this commits: index rows appear or go, search texts are rewritten. */
+    bool indexed_now = parsed.indexed || parsed.unique, indexed_before = f->indexed || f->unique;
+    if (indexed_now && !indexed_before)
+        st = rp_meta_backfill_index(ctx, o, f);
+    else if (!indexed_now && indexed_before)
         st = rp_db_exec(ctx->db,
                         "DELETE FROM record_index WHERE tenant_id = $1 AND object = $2 AND "
                         "field = $3",
                         3, params, NULL);
+    if (st == RP_OK && parsed.searchable != f->searchable)
+        st = backfill_search(ctx, o, f, parsed.searchable);
     if (st == RP_OK && (text = json_dumps(def, JSON_COMPACT)) == NULL)
         st = RP_ENOMEM;
     params[3] = text;
@@ -283,6 +295,8 @@ void rp_meta_api_field_delete(rp_ctx_t *ctx)
     const char *params[] = {ctx->principal.tenant_id, o->name, f->name};
     for (size_t i = 0; i < sizeof statements / sizeof statements[0] && st == RP_OK; i++)
         st = rp_db_exec(ctx->db, statements[i], 3, params, NULL);
+    if (st == RP_OK && f->searchable && has)
+        st = backfill_search(ctx, o, f, false);
     if (st != RP_OK) {
         rp_resp_fail(ctx, st);
         return;

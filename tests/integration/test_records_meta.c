@@ -473,15 +473,43 @@ static void deleting_a_field_with_data(void **state)
     RP_IT_EXPECT_PROBLEM(r, 409, "has_data");
     assert_string_equal(rp_it_sql("SELECT data ->> 'note__c' FROM records WHERE id = $1", id, NULL),
                         "hello");
-    /* ...turning it off drops the index rows; turning it on again is refused. */
+    /* ...turning indexing off drops the index rows, turning it on again
+     * writes them for the values already there, in the write path's form. */
     RP_IT_EXPECT_STATUS(
         rp_it_send("PATCH", "/api/v1/objects/contact/fields/note__c", a, "{\"indexed\":false}"),
         200);
     assert_string_equal(
         rp_it_sql("SELECT count(*)::text FROM record_index WHERE field = 'note__c'", NULL), "0");
-    RP_IT_EXPECT_PROBLEM(
-        rp_it_send("PATCH", "/api/v1/objects/contact/fields/note__c", a, "{\"indexed\":true}"), 409,
-        "has_data");
+    RP_IT_EXPECT_STATUS(
+        rp_it_send("PATCH", "/api/v1/objects/contact/fields/note__c", a, "{\"indexed\":true}"),
+        200);
+    assert_string_equal(rp_it_sql("SELECT value_text FROM record_index WHERE field = 'note__c' AND "
+                                  "record_id = $1",
+                                  id, NULL),
+                        "hello");
+    r = rp_it_get("/api/v1/records/contact?filter[note__c][eq]=hello", a);
+    RP_IT_EXPECT_STATUS(r, 200);
+    assert_int_equal(json_array_size(json_object_get(r->json, "data")), 1);
+    /* A field made searchable is found in the records that already hold it,
+     * and no longer once it is not. */
+    assert_int_equal(
+        json_array_size(json_object_get(rp_it_get("/api/v1/search?q=hello", a)->json, "data")), 0);
+    RP_IT_EXPECT_STATUS(
+        rp_it_send("PATCH", "/api/v1/objects/contact/fields/note__c", a, "{\"searchable\":true}"),
+        200);
+    assert_string_equal(rp_it_sql("SELECT search_text FROM records WHERE id = $1", id, NULL),
+                        "doe hello");
+    r = rp_it_get("/api/v1/search?q=hello", a);
+    RP_IT_EXPECT_STATUS(r, 200);
+    assert_int_equal(json_array_size(json_object_get(r->json, "data")), 1);
+    RP_IT_EXPECT_STATUS(
+        rp_it_send("PATCH", "/api/v1/objects/contact/fields/note__c", a, "{\"searchable\":false}"),
+        200);
+    assert_string_equal(rp_it_sql("SELECT search_text FROM records WHERE id = $1", id, NULL),
+                        "doe");
+    RP_IT_EXPECT_STATUS(
+        rp_it_send("PATCH", "/api/v1/objects/contact/fields/note__c", a, "{\"searchable\":true}"),
+        200);
     r = rp_it_send("DELETE", "/api/v1/objects/contact/fields/note__c?confirm=true", a, NULL);
     RP_IT_EXPECT_STATUS(r, 204);
     assert_string_equal(
@@ -489,6 +517,9 @@ static void deleting_a_field_with_data(void **state)
     assert_string_equal(
         rp_it_sql("SELECT data ->> 'last_name' FROM records WHERE id = $1", id, NULL), "Doe");
     assert_null(describe_field("contact", "note__c", a));
+    /* The deleted searchable field left the search text too. */
+    assert_string_equal(rp_it_sql("SELECT search_text FROM records WHERE id = $1", id, NULL),
+                        "doe");
     rp_it_sql("DELETE FROM records WHERE id = $1", id, NULL);
 }
 
