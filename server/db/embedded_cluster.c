@@ -213,7 +213,7 @@ rp_status_t rp_embedded_bootstrap(rp_embedded_t *e, char *err, size_t errlen)
         goto fail;
     if ((st = rp_db_open(&db, ci.data, NULL)) != RP_OK)
         goto fail;
-    if ((st = rp_db_script(db, RP_LEAKPROOF_SQL)) != RP_OK)
+    if ((st = rp_db_leakproof_apply(db)) != RP_OK)
         goto fail;
     rp_db_close(db);
     rp_buf_free(&ci);
