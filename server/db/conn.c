@@ -80,6 +80,9 @@ static void reset_tx(rp_db_t *db)
     db->tx_failure = RP_OK;
     db->has_tenant = false;
     db->tenant_id[0] = '\0';
+    db->expect_set = false;
+    db->version_known = false;
+    db->stale = false;
 }
 
 /* Server notices (a NOTICE from CREATE ... IF NOT EXISTS) are not errors:

@@ -63,6 +63,28 @@ void rp_db_rollback(rp_db_t *db);
 /* True between rp_db_begin and commit/rollback. */
 bool rp_db_in_tx(const rp_db_t *db);
 
+/* Optimistic metadata: makes the guard of the transaction just begun also
+ * check that the tenant's metadata_version is version, so a request can
+ * build its first statement from a cached snapshot and still send it in the
+ * same round trip as the guard. When the version differs, the transaction
+ * is rolled back before anything it did can commit, every later call
+ * answers RP_ESTALE and rp_db_stale() is true: the caller runs the request
+ * again with fresh metadata. Only before the first statement. */
+void rp_db_expect_version(rp_db_t *db, long long version);
+
+/* The tenant's metadata_version as the transaction's guard read it; false
+ * until the first statement has run. */
+bool rp_db_tenant_version(const rp_db_t *db, long long *out);
+
+/* True when the guard found another metadata version than the expected one
+ * (until commit or rollback). */
+bool rp_db_stale(const rp_db_t *db);
+
+/* Sends the guard now if a version is expected and no statement has run
+ * yet, so that an answer built from a cached snapshot alone is checked
+ * before it is given. RP_ESTALE, RP_ETENANT, or a database failure. */
+rp_status_t rp_db_settle(rp_db_t *db);
+
 /* A single read in one round trip: tenant guard and statement pipelined in
  * one implicit transaction, no BEGIN/COMMIT. Returns RP_ETENANT when the
  * tenant is not active. */

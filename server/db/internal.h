@@ -50,6 +50,13 @@ struct rp_db {
     rp_status_t tx_failure; /* RP_OK, or why the transaction can no longer commit */
     bool has_tenant;
     char tenant_id[RP_UUID_LEN + 1];
+    /* The tenant's metadata version: the one the caller expects (checked by
+     * the guard), the one the guard read, and whether they differed. */
+    bool expect_set;
+    long long expect_version;
+    bool version_known;
+    long long version;
+    bool stale;
 
     rp_stmt_t stmts[RP_DB_STMT_CACHE];
     uint64_t tick;

@@ -7,7 +7,7 @@
 /* Sets the tenant for the current transaction, but only for a tenant that
  * exists and is active: zero rows back means the request must not go on. */
 static const char GUARD_SQL[] =
-    "SELECT set_config('rapport.tenant_id', id::text, true) FROM tenants "
+    "SELECT set_config('rapport.tenant_id', id::text, true), metadata_version FROM tenants "
     "WHERE id = $1::uuid AND status = 'active'";
 
 /* One statement of a pipelined round trip. */
@@ -228,6 +228,26 @@ static rp_status_t tenant_refused(rp_db_t *db)
     return RP_ETENANT;
 }
 
+static rp_status_t stale_refused(rp_db_t *db)
+{
+    rp_db_set_error(db, "the tenant's metadata changed since the snapshot this request used");
+    return RP_ESTALE;
+}
+
+/* Reads the version the guard saw; RP_ESTALE when the caller expected
+ * another one. */
+static rp_status_t check_version(rp_db_t *db, const call_t *guard)
+{
+    const char *v = PQgetvalue(guard->res, 0, 1);
+    db->version = strtoll(v, NULL, 10);
+    db->version_known = true;
+    if (db->expect_set && db->version != db->expect_version) {
+        db->stale = true;
+        return stale_refused(db);
+    }
+    return RP_OK;
+}
+
 /* The first statement of a transaction: BEGIN, the tenant guard and the
  * statement in one round trip. sql may be NULL to open the transaction
  * alone (before a script). */
@@ -255,6 +275,12 @@ static rp_status_t start_tx_once(rp_db_t *db, const char *sql, int nparams,
         /* The statement ran without a tenant (so row-level security showed
          * it nothing); whatever it did to global tables is undone here. */
         st = tenant_refused(db);
+        if (simple(db, "ROLLBACK") == RP_OK)
+            db->tx_sent = false;
+    } else if (st == RP_OK && db->has_tenant && check_version(db, &calls[0]) != RP_OK) {
+        /* The statement was built from metadata that is no longer current:
+         * undo whatever it did; the caller runs the request again. */
+        st = RP_ESTALE;
         if (simple(db, "ROLLBACK") == RP_OK)
             db->tx_sent = false;
     }
@@ -310,6 +336,8 @@ rp_status_t rp_db_exec(rp_db_t *db, const char *sql, int nparams, const char *co
     if (db->in_tx) {
         if (db->tx_failure == RP_ETENANT)
             return tenant_refused(db);
+        if (db->tx_failure == RP_ESTALE)
+            return stale_refused(db);
         if (db->tx_failure != RP_OK) {
             if (db->errmsg[0] == '\0')
                 rp_db_set_error(db, "the transaction was aborted by an earlier error");
@@ -381,6 +409,33 @@ rp_status_t rp_db_read(rp_db_t *db, const char *tenant_id, const char *sql, int 
     if (st == RP_EDB_UNAVAILABLE && rp_db_reconnect_once(db) == RP_OK)
         st = read_once(db, tenant_id, sql, nparams, params, out);
     return st;
+}
+
+void rp_db_expect_version(rp_db_t *db, long long version)
+{
+    if (db->in_tx && !db->tx_sent) {
+        db->expect_set = true;
+        db->expect_version = version;
+    }
+}
+
+bool rp_db_tenant_version(const rp_db_t *db, long long *out)
+{
+    if (db->version_known)
+        *out = db->version;
+    return db->version_known;
+}
+
+bool rp_db_stale(const rp_db_t *db)
+{
+    return db->stale;
+}
+
+rp_status_t rp_db_settle(rp_db_t *db)
+{
+    if (!db->in_tx || !db->expect_set || db->tx_sent || db->tx_failure != RP_OK)
+        return db->in_tx && db->tx_failure != RP_OK ? db->tx_failure : RP_OK;
+    return start_tx(db, NULL, 0, NULL, NULL);
 }
 
 rp_status_t rp_db_commit(rp_db_t *db)

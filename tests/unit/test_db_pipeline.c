@@ -219,6 +219,68 @@ static void inactive_tenants_are_refused_and_nothing_stays(void **state)
     assert_int_equal(rp_db_read(fx.app, fx.a, "SELECT 1", 0, NULL, NULL), RP_OK);
 }
 
+static void expected_metadata_versions_are_checked_by_the_guard(void **state)
+{
+    NEED_DB();
+    const char *tp[] = {fx.a};
+    char *v = value(fx.owner, "SELECT metadata_version FROM tenants WHERE id = $1", 1, tp);
+    long long version = atoll(v);
+    free(v);
+    long long seen = -1;
+
+    /* The expected version: the first statement goes with the guard, and
+     * the guard tells the version it read. */
+    assert_int_equal(rp_db_begin(fx.owner, fx.a), RP_OK);
+    assert_false(rp_db_tenant_version(fx.owner, &seen));
+    rp_db_expect_version(fx.owner, version);
+    assert_int_equal(rp_db_exec(fx.owner, "SELECT 1", 0, NULL, NULL), RP_OK);
+    assert_true(rp_db_tenant_version(fx.owner, &seen));
+    assert_int_equal(seen, version);
+    assert_false(rp_db_stale(fx.owner));
+    assert_int_equal(rp_db_commit(fx.owner), RP_OK);
+
+    /* Another version: the statement's write is undone, every later call
+     * answers RP_ESTALE until the transaction ends. */
+    assert_int_equal(rp_db_begin(fx.owner, fx.a), RP_OK);
+    rp_db_expect_version(fx.owner, version + 1);
+    char id[RP_UUID_LEN + 1];
+    rp_uuid_v7(id);
+    const char *p[] = {id};
+    assert_int_equal(rp_db_exec(fx.owner,
+                                "INSERT INTO tenants (id, slug, name) VALUES ($1::uuid, "
+                                "'stale-ghost', 'G')",
+                                1, p, NULL),
+                     RP_ESTALE);
+    assert_true(rp_db_stale(fx.owner));
+    assert_int_equal(rp_db_exec(fx.owner, "SELECT 1", 0, NULL, NULL), RP_ESTALE);
+    rp_db_rollback(fx.owner);
+    assert_false(rp_db_stale(fx.owner));
+    v = value(fx.owner, "SELECT count(*) FROM tenants WHERE slug = 'stale-ghost'", 0, NULL);
+    assert_string_equal(v, "0");
+    free(v);
+
+    /* Nothing ran: settling sends the guard alone and finds it out. */
+    assert_int_equal(rp_db_begin(fx.app, fx.a), RP_OK);
+    rp_db_expect_version(fx.app, version + 1);
+    assert_int_equal(rp_db_settle(fx.app), RP_ESTALE);
+    assert_true(rp_db_stale(fx.app));
+    rp_db_rollback(fx.app);
+    assert_int_equal(rp_db_begin(fx.app, fx.a), RP_OK);
+    rp_db_expect_version(fx.app, version);
+    assert_int_equal(rp_db_settle(fx.app), RP_OK);
+    assert_false(rp_db_stale(fx.app));
+    assert_int_equal(rp_db_commit(fx.app), RP_OK);
+    /* Without an expectation settling sends nothing, and an expectation
+     * after the first statement is ignored. */
+    assert_int_equal(rp_db_begin(fx.app, fx.a), RP_OK);
+    assert_int_equal(rp_db_settle(fx.app), RP_OK);
+    assert_false(rp_db_tenant_version(fx.app, &seen));
+    assert_int_equal(rp_db_exec(fx.app, "SELECT 1", 0, NULL, NULL), RP_OK);
+    rp_db_expect_version(fx.app, version + 1);
+    assert_int_equal(rp_db_exec(fx.app, "SELECT 1", 0, NULL, NULL), RP_OK);
+    assert_int_equal(rp_db_commit(fx.app), RP_OK);
+}
+
 static void unique_violations_are_conflicts(void **state)
 {
     NEED_DB();
@@ -505,6 +567,7 @@ int main(void)
         cmocka_unit_test(no_tenant_sees_no_tenant_rows),
         cmocka_unit_test(read_is_one_implicit_transaction),
         cmocka_unit_test(inactive_tenants_are_refused_and_nothing_stays),
+        cmocka_unit_test(expected_metadata_versions_are_checked_by_the_guard),
         cmocka_unit_test(unique_violations_are_conflicts),
         cmocka_unit_test(errors_abort_only_their_transaction),
         cmocka_unit_test(writes_report_affected_rows_and_params),
