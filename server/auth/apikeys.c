@@ -49,16 +49,15 @@ rp_status_t rp_auth_api_key(rp_ctx_t *ctx, const char *key)
      * minute per key, stamps last_used_at (only when the secret matched, so
      * a wrong guess writes nothing). */
     const char *p2[] = {tenant_id, id, hparam};
-    st =
-        rp_db_read(ctx->db, tenant_id,
-                   "WITH touch AS (UPDATE api_keys SET last_used_at = now() WHERE tenant_id = $1 "
-                   "AND id = $2 AND secret_hash = $3::bytea AND (last_used_at IS NULL OR "
-                   "last_used_at < now() - interval '1 minute') RETURNING 1) "
-                   "SELECT k.user_id::text, encode(k.secret_hash, 'hex'), k.role, u.role, "
-                   "u.status = 'active', (SELECT count(*) FROM touch) FROM api_keys k JOIN users u "
-                   "ON u.tenant_id = k.tenant_id AND u.id = k.user_id "
-                   "WHERE k.tenant_id = $1 AND k.id = $2",
-                   3, p2, &res);
+    static const char sql[] =
+        "WITH touch AS (UPDATE api_keys SET last_used_at = now() WHERE tenant_id = $1 "
+        "AND id = $2 AND secret_hash = $3::bytea AND (last_used_at IS NULL OR "
+        "last_used_at < now() - interval '1 minute') RETURNING 1) "
+        "SELECT k.user_id::text, encode(k.secret_hash, 'hex'), k.role, u.role, "
+        "u.status = 'active', (SELECT count(*) FROM touch), " RP_SQL_ROLE_BASE
+        " FROM api_keys k JOIN users u ON u.tenant_id = k.tenant_id AND u.id = k.user_id "
+        "WHERE k.tenant_id = $1 AND k.id = $2";
+    st = rp_db_read(ctx->db, tenant_id, sql, 3, p2, &res);
     if (st != RP_OK)
         goto done;
     if (rp_dbres_rows(res) != 1 || !rp_token_hash_matches(hash, rp_dbres_get(res, 0, 1)) ||
@@ -67,7 +66,10 @@ rp_status_t rp_auth_api_key(rp_ctx_t *ctx, const char *key)
         goto done;
     }
     rp_role_t key_role = rp_role_parse(rp_dbres_get(res, 0, 2));
-    rp_role_t user_role = rp_role_parse(rp_dbres_get(res, 0, 3));
+    rp_auth_role_t user;
+    rp_auth_role_resolve(rp_dbres_get(res, 0, 3),
+                         rp_dbres_null(res, 0, 6) ? NULL : rp_dbres_get(res, 0, 6), &user);
+    rp_role_t user_role = user.rank;
     rp_principal_t *pr = &ctx->principal;
     memset(pr, 0, sizeof *pr);
     pr->authenticated = true;
@@ -77,6 +79,9 @@ rp_status_t rp_auth_api_key(rp_ctx_t *ctx, const char *key)
     snprintf(pr->tenant_id, sizeof pr->tenant_id, "%s", tenant_id);
     snprintf(pr->user_id, sizeof pr->user_id, "%s", rp_dbres_get(res, 0, 0));
     snprintf(pr->token_id, sizeof pr->token_id, "%s", id);
+    /* The owner's custom role narrows the key's record rights as it does
+     * the owner's. */
+    snprintf(pr->access_role, sizeof pr->access_role, "%s", user.access_role);
     st = pr->role == RP_ROLE_NONE ? RP_EAUTH : RP_OK;
     if (st != RP_OK)
         memset(pr, 0, sizeof *pr);

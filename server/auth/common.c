@@ -40,7 +40,7 @@ rp_status_t rp_auth_event(rp_ctx_t *ctx, const char *tenant_id, const char *kind
 }
 
 rp_status_t rp_auth_issue_pair(rp_ctx_t *ctx, const char *tenant_id, const char *user_id,
-                               rp_role_t role, const char *family_id, json_t **out)
+                               const rp_auth_role_t *role, const char *family_id, json_t **out)
 {
     *out = NULL;
     const rp_config_t *cfg = &ctx->app->cfg;
@@ -61,7 +61,8 @@ rp_status_t rp_auth_issue_pair(rp_ctx_t *ctx, const char *tenant_id, const char 
                                 6, params, NULL);
     if (st != RP_OK)
         goto fail;
-    st = rp_jwt_issue(cfg, (long)time(NULL), tenant_id, user_id, role, &access);
+    st = rp_jwt_issue_as(cfg, (long)time(NULL), tenant_id, user_id, role->rank, role->access_role,
+                         &access);
     if (st != RP_OK)
         goto fail;
     *out = json_pack("{s:s, s:s, s:i, s:s}", "access_token", access, "token_type", "Bearer",

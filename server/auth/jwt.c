@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "auth/auth.h"
+#include "records/role_doc.h"
 
 /* Unpadded base64url of an HMAC-SHA256 tag. */
 #define SIG_B64_LEN 43
@@ -24,9 +25,17 @@ static rp_status_t reject(char *why, size_t whylen, const char *reason)
 rp_status_t rp_jwt_issue(const rp_config_t *cfg, long now, const char *tenant_id,
                          const char *user_id, rp_role_t role, char **out)
 {
+    return rp_jwt_issue_as(cfg, now, tenant_id, user_id, role, NULL, out);
+}
+
+rp_status_t rp_jwt_issue_as(const rp_config_t *cfg, long now, const char *tenant_id,
+                            const char *user_id, rp_role_t role, const char *access_role,
+                            char **out)
+{
     *out = NULL;
+    bool custom = access_role != NULL && access_role[0] != '\0';
     if (cfg->jwt_secret_len == 0 || !rp_uuid_valid(tenant_id) || !rp_uuid_valid(user_id) ||
-        role == RP_ROLE_NONE)
+        role == RP_ROLE_NONE || (custom && !rp_role_name_valid(access_role)))
         return RP_EINVAL;
     unsigned char raw[16];
     char jti[sizeof raw * 2 + 1];
@@ -44,7 +53,8 @@ rp_status_t rp_jwt_issue(const rp_config_t *cfg, long now, const char *tenant_id
         jwt_add_grant(jwt, "iss", cfg->jwt_issuer) != 0 ||
         jwt_add_grant(jwt, "aud", cfg->jwt_audience) != 0 || jwt_add_grant(jwt, "jti", jti) != 0 ||
         jwt_add_grant_int(jwt, "iat", now) != 0 || jwt_add_grant_int(jwt, "nbf", now) != 0 ||
-        jwt_add_grant_int(jwt, "exp", now + cfg->access_ttl) != 0)
+        jwt_add_grant_int(jwt, "exp", now + cfg->access_ttl) != 0 ||
+        (custom && jwt_add_grant(jwt, "arole", access_role) != 0))
         goto fail;
     *out = jwt_encode_str(jwt);
     st = *out ? RP_OK : RP_ENOMEM;
@@ -174,6 +184,12 @@ static rp_status_t check_claims(const rp_config_t *cfg, json_t *claims, long now
         !int_claim(claims, "nbf", &nbf) || !int_claim(claims, "iat", &iat))
         return reject(why, whylen, "bad_claims");
 
+    /* A custom role's name, when the user has one; anything else in it is a
+     * token we did not make. */
+    json_t *arole = json_object_get(claims, "arole");
+    if (arole != NULL && (!json_is_string(arole) || !rp_role_name_valid(json_string_value(arole))))
+        return reject(why, whylen, "bad_claims");
+
     if (now >= exp)
         return reject(why, whylen, "expired");
     if (nbf > now + RP_JWT_LEEWAY || iat > now + RP_JWT_LEEWAY)
@@ -186,6 +202,8 @@ static rp_status_t check_claims(const rp_config_t *cfg, json_t *claims, long now
     snprintf(out->tenant_id, sizeof out->tenant_id, "%s", tid);
     snprintf(out->user_id, sizeof out->user_id, "%s", sub);
     snprintf(out->token_id, sizeof out->token_id, "%s", jti);
+    if (arole != NULL)
+        snprintf(out->access_role, sizeof out->access_role, "%s", json_string_value(arole));
     /* Canonical lower case, so ids compare equal to what PostgreSQL prints. */
     for (char *p = out->tenant_id; *p; p++)
         if (*p >= 'A' && *p <= 'F')

@@ -20,6 +20,13 @@
 rp_status_t rp_jwt_issue(const rp_config_t *cfg, long now, const char *tenant_id,
                          const char *user_id, rp_role_t role, char **out);
 
+/* rp_jwt_issue for a user whose record permissions come from a custom
+ * role: access_role ("" or NULL for none) travels as the "arole" claim, and
+ * role stays the rank route gates use (the custom role's base). */
+rp_status_t rp_jwt_issue_as(const rp_config_t *cfg, long now, const char *tenant_id,
+                            const char *user_id, rp_role_t role, const char *access_role,
+                            char **out);
+
 /* Verifies token as of now (unix seconds): see rp_auth_verify_access_token.
  * Separate from it so tests can move the clock. */
 rp_status_t rp_jwt_verify(const rp_config_t *cfg, const char *token, long now, rp_principal_t *out,

@@ -37,7 +37,6 @@ typedef struct attempt {
     char user_id[RP_UUID_LEN + 1];
     bool user_found;
     bool user_active;
-    rp_role_t role;
     char hash[128];
 } attempt_t;
 
@@ -48,7 +47,7 @@ typedef struct attempt {
  * transaction that writes nothing. */
 static rp_status_t load_user(rp_ctx_t *ctx, attempt_t *a)
 {
-    static const char sql[] = "SELECT id::text, role, status, COALESCE(password_hash, '') FROM "
+    static const char sql[] = "SELECT id::text, status, COALESCE(password_hash, '') FROM "
                               "users WHERE tenant_id = $1 AND lower(email) = lower($2)";
     const char *params[] = {a->tenant_id, a->email};
     rp_dbres_t *res = NULL;
@@ -72,9 +71,8 @@ static rp_status_t load_user(rp_ctx_t *ctx, attempt_t *a)
     if (rp_dbres_rows(res) == 1) {
         a->user_found = true;
         snprintf(a->user_id, sizeof a->user_id, "%s", rp_dbres_get(res, 0, 0));
-        a->role = rp_role_parse(rp_dbres_get(res, 0, 1));
-        a->user_active = strcmp(rp_dbres_get(res, 0, 2), "active") == 0;
-        snprintf(a->hash, sizeof a->hash, "%s", rp_dbres_get(res, 0, 3));
+        a->user_active = strcmp(rp_dbres_get(res, 0, 1), "active") == 0;
+        snprintf(a->hash, sizeof a->hash, "%s", rp_dbres_get(res, 0, 2));
     }
 done:
     rp_dbres_free(res);
@@ -138,9 +136,9 @@ static void succeed(rp_ctx_t *ctx, attempt_t *a)
         st = rp_db_exec(ctx->db,
                         "WITH purge AS (DELETE FROM refresh_tokens WHERE tenant_id = $1 AND "
                         "user_id = $2 AND expires_at < now()) "
-                        "UPDATE users SET last_login_at = now(), password_hash = COALESCE($3, "
+                        "UPDATE users u SET last_login_at = now(), password_hash = COALESCE($3, "
                         "password_hash) WHERE tenant_id = $1 AND id = $2 AND status = 'active' "
-                        "RETURNING role",
+                        "RETURNING role, " RP_SQL_ROLE_BASE,
                         3, params, &res);
     if (st != RP_OK)
         goto fail;
@@ -149,10 +147,15 @@ static void succeed(rp_ctx_t *ctx, attempt_t *a)
         invalid_credentials(ctx);
         goto done;
     }
-    a->role = rp_role_parse(rp_dbres_get(res, 0, 0));
-    st = rp_auth_event(ctx, a->tenant_id, "login", a->user_id, NULL);
+    rp_auth_role_t role;
+    rp_auth_role_resolve(rp_dbres_get(res, 0, 0),
+                         rp_dbres_null(res, 0, 1) ? NULL : rp_dbres_get(res, 0, 1), &role);
+    /* The column's check makes a role with no rank impossible; never sign one. */
+    st = role.rank == RP_ROLE_NONE ? RP_ERR : RP_OK;
     if (st == RP_OK)
-        st = rp_auth_issue_pair(ctx, a->tenant_id, a->user_id, a->role, NULL, &pair);
+        st = rp_auth_event(ctx, a->tenant_id, "login", a->user_id, NULL);
+    if (st == RP_OK)
+        st = rp_auth_issue_pair(ctx, a->tenant_id, a->user_id, &role, NULL, &pair);
     if (st == RP_OK)
         st = rp_db_commit(ctx->db);
     if (st != RP_OK)

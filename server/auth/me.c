@@ -9,11 +9,11 @@ void rp_auth_me(rp_ctx_t *ctx)
     const rp_principal_t *pr = &ctx->principal;
     const char *params[] = {pr->tenant_id, pr->user_id};
     rp_dbres_t *res = NULL;
-    rp_status_t st = rp_db_read(ctx->db, pr->tenant_id,
-                                "SELECT u.email, u.name, u.status, t.id::text, t.slug, t.name "
-                                "FROM users u JOIN tenants t ON t.id = u.tenant_id "
-                                "WHERE u.tenant_id = $1 AND u.id = $2",
-                                2, params, &res);
+    static const char sql[] =
+        "SELECT u.email, u.name, u.status, t.id::text, t.slug, t.name, " RP_SQL_USER_TEAMS
+        " FROM users u JOIN tenants t ON t.id = u.tenant_id "
+        "WHERE u.tenant_id = $1 AND u.id = $2";
+    rp_status_t st = rp_db_read(ctx->db, pr->tenant_id, sql, 2, params, &res);
     if (st != RP_OK) {
         rp_resp_fail(ctx, st);
         goto done;
@@ -27,11 +27,13 @@ void rp_auth_me(rp_ctx_t *ctx)
     ctx->tenant_slug = rp_pool_strdup(&ctx->pool, rp_dbres_get(res, 0, 4));
     /* The effective role: for an API key, the lower of the key's and the
      * user's. */
-    json_t *body =
-        json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "user_id", pr->user_id, "email",
-                  rp_dbres_get(res, 0, 0), "name", rp_dbres_get(res, 0, 1), "role",
-                  rp_role_name(pr->role), "tenant", "id", rp_dbres_get(res, 0, 3), "slug",
-                  rp_dbres_get(res, 0, 4), "name", rp_dbres_get(res, 0, 5));
+    /* access_role: the custom role whose record permissions apply, if any. */
+    json_t *body = json_pack(
+        "{s:s, s:s, s:s, s:s, s:o, s:{s:s, s:s, s:s}, s:o}", "user_id", pr->user_id, "email",
+        rp_dbres_get(res, 0, 0), "name", rp_dbres_get(res, 0, 1), "role", rp_role_name(pr->role),
+        "access_role", pr->access_role[0] ? json_string(pr->access_role) : json_null(), "tenant",
+        "id", rp_dbres_get(res, 0, 3), "slug", rp_dbres_get(res, 0, 4), "name",
+        rp_dbres_get(res, 0, 5), "teams", json_loads(rp_dbres_get(res, 0, 6), 0, NULL));
     if (body == NULL)
         rp_resp_fail(ctx, RP_ENOMEM);
     else

@@ -14,7 +14,7 @@ typedef struct presented {
     char family_id[RP_UUID_LEN + 1];
     char user_id[RP_UUID_LEN + 1];
     bool expired, rotated, revoked, user_active;
-    rp_role_t role;
+    rp_auth_role_t role;
 } presented_t;
 
 static void invalid(rp_ctx_t *ctx, const char *detail)
@@ -76,15 +76,14 @@ static rp_status_t lock_token(rp_ctx_t *ctx, const char *id,
 
     const char *p2[] = {p->tenant_id, p->id};
     st = rp_db_begin(ctx->db, p->tenant_id);
+    static const char sql[] =
+        "SELECT r.family_id::text, r.user_id::text, encode(r.secret_hash, 'hex'), "
+        "r.expires_at <= now(), r.rotated_at IS NOT NULL, r.revoked_at IS NOT NULL, "
+        "u.role, u.status = 'active', " RP_SQL_ROLE_BASE
+        " FROM refresh_tokens r JOIN users u ON u.tenant_id = r.tenant_id AND u.id = r.user_id "
+        "WHERE r.tenant_id = $1 AND r.id = $2 FOR UPDATE OF r";
     if (st == RP_OK)
-        st =
-            rp_db_exec(ctx->db,
-                       "SELECT r.family_id::text, r.user_id::text, encode(r.secret_hash, 'hex'), "
-                       "r.expires_at <= now(), r.rotated_at IS NOT NULL, r.revoked_at IS NOT NULL, "
-                       "u.role, u.status = 'active' FROM refresh_tokens r JOIN users u ON "
-                       "u.tenant_id = r.tenant_id AND u.id = r.user_id WHERE r.tenant_id = $1 AND "
-                       "r.id = $2 FOR UPDATE OF r",
-                       2, p2, &res);
+        st = rp_db_exec(ctx->db, sql, 2, p2, &res);
     if (st != RP_OK) {
         rp_db_rollback(ctx->db);
         goto done;
@@ -101,7 +100,8 @@ static rp_status_t lock_token(rp_ctx_t *ctx, const char *id,
     p->expired = strcmp(rp_dbres_get(res, 0, 3), "t") == 0;
     p->rotated = strcmp(rp_dbres_get(res, 0, 4), "t") == 0;
     p->revoked = strcmp(rp_dbres_get(res, 0, 5), "t") == 0;
-    p->role = rp_role_parse(rp_dbres_get(res, 0, 6));
+    rp_auth_role_resolve(rp_dbres_get(res, 0, 6),
+                         rp_dbres_null(res, 0, 8) ? NULL : rp_dbres_get(res, 0, 8), &p->role);
     p->user_active = strcmp(rp_dbres_get(res, 0, 7), "t") == 0;
 done:
     rp_dbres_free(res);
@@ -169,7 +169,7 @@ void rp_auth_refresh(rp_ctx_t *ctx)
                                : "the refresh token has expired; log in again");
         return;
     }
-    if (!p.user_active || p.role == RP_ROLE_NONE) {
+    if (!p.user_active || p.role.rank == RP_ROLE_NONE) {
         st = revoke_family(ctx, &p);
         if (st == RP_OK)
             st = rp_db_commit(ctx->db);
@@ -188,7 +188,7 @@ void rp_auth_refresh(rp_ctx_t *ctx)
     /* The new access token carries the role the user has now, not the one
      * they logged in with. */
     if (st == RP_OK)
-        st = rp_auth_issue_pair(ctx, p.tenant_id, p.user_id, p.role, p.family_id, &pair);
+        st = rp_auth_issue_pair(ctx, p.tenant_id, p.user_id, &p.role, p.family_id, &pair);
     if (st == RP_OK)
         st = rp_db_commit(ctx->db);
     if (st != RP_OK) {

@@ -30,6 +30,14 @@ static const rp_route_t routes[] = {
     {RP_GET, "/api/v1/users/{id}", rp_auth_users_get, 0, RP_ROLE_ADMIN},
     {RP_PATCH, "/api/v1/users/{id}", rp_auth_users_patch, 0, RP_ROLE_ADMIN},
     {RP_DELETE, "/api/v1/users/{id}", rp_auth_users_delete, 0, RP_ROLE_ADMIN},
+    {RP_GET, "/api/v1/teams", rp_auth_teams_list, 0, RP_ROLE_READONLY},
+    {RP_POST, "/api/v1/teams", rp_auth_teams_create, 0, RP_ROLE_ADMIN},
+    {RP_GET, "/api/v1/teams/{id}", rp_auth_teams_get, 0, RP_ROLE_READONLY},
+    {RP_PATCH, "/api/v1/teams/{id}", rp_auth_teams_patch, 0, RP_ROLE_ADMIN},
+    {RP_DELETE, "/api/v1/teams/{id}", rp_auth_teams_delete, 0, RP_ROLE_ADMIN},
+    {RP_PUT, "/api/v1/teams/{id}/members/{user_id}", rp_auth_teams_member_put, 0, RP_ROLE_ADMIN},
+    {RP_DELETE, "/api/v1/teams/{id}/members/{user_id}", rp_auth_teams_member_delete, 0,
+     RP_ROLE_ADMIN},
 };
 
 rp_status_t rp_auth_routes_register(rp_router_t *r)

@@ -5,6 +5,7 @@
 #include "auth/internal.h"
 #include "auth/password.h"
 #include "core/utf8.h"
+#include "records/role_doc.h"
 
 void rp_auth_users_list(rp_ctx_t *ctx)
 {
@@ -29,15 +30,22 @@ void rp_auth_users_get(rp_ctx_t *ctx)
         return;
     const char *params[] = {ctx->principal.tenant_id, id};
     rp_dbres_t *res = NULL;
-    rp_status_t st = rp_db_exec(
-        ctx->db, "SELECT " RP_USER_COLS " FROM users WHERE tenant_id = $1 AND id = $2::uuid", 2,
-        params, &res);
-    if (st != RP_OK)
+    static const char sql[] = "SELECT " RP_USER_COLS ", " RP_SQL_USER_TEAMS
+                              " FROM users u WHERE tenant_id = $1 AND id = $2::uuid";
+    rp_status_t st = rp_db_exec(ctx->db, sql, 2, params, &res);
+    json_t *user = NULL;
+    if (st != RP_OK) {
         rp_resp_fail(ctx, st);
-    else if (rp_dbres_rows(res) != 1)
+    } else if (rp_dbres_rows(res) != 1) {
         rp_auth_not_found(ctx, "user");
-    else
-        rp_resp_json(ctx, 200, rp_auth_user_json(res, 0));
+    } else if ((user = rp_auth_user_json(res, 0)) == NULL ||
+               json_object_set_new(user, "teams", json_loads(rp_dbres_get(res, 0, 8), 0, NULL)) !=
+                   0) {
+        json_decref(user);
+        rp_resp_fail(ctx, RP_ENOMEM);
+    } else {
+        rp_resp_json(ctx, 200, user);
+    }
     rp_dbres_free(res);
 }
 
@@ -58,9 +66,15 @@ void rp_auth_users_create(rp_ctx_t *ctx)
     if (rp_input_required_string(body, "email", &email, errors) && !rp_input_email_valid(email))
         rp_input_error(errors, "email", "must be a valid e-mail address");
     if (rp_input_required_string(body, "role", &role_name, errors) &&
-        rp_role_parse(role_name) == RP_ROLE_NONE)
-        rp_input_error(errors, "role", "must be one of admin, manager, user, readonly");
+        rp_role_parse(role_name) == RP_ROLE_NONE && !rp_role_name_valid(role_name))
+        rp_input_error(errors, "role", RP_AUTH_ROLE_MESSAGE);
     rp_auth_check_name_password(ctx, body, errors, &name, &password);
+    /* Only a custom role opens the transaction before argon2 runs: its row
+     * must stay locked so that it cannot vanish before the user is saved. */
+    if (!rp_auth_role_check(ctx, role_name, errors)) {
+        json_decref(errors);
+        goto done;
+    }
     if (rp_input_fail(ctx, errors))
         goto done;
 

@@ -5,6 +5,7 @@
 #include "auth/internal.h"
 #include "auth/password.h"
 #include "core/utf8.h"
+#include "records/role_doc.h"
 
 /* Every tenant must keep one active admin, or nobody could manage it any
  * more. Locks the active admins in id order (so two requests demoting two
@@ -64,12 +65,18 @@ void rp_auth_users_patch(rp_ctx_t *ctx)
         goto done;
     }
     if (rp_input_string(body, "role", &role_name, errors) && role_name != NULL &&
-        rp_role_parse(role_name) == RP_ROLE_NONE)
-        rp_input_error(errors, "role", "must be one of admin, manager, user, readonly");
+        rp_role_parse(role_name) == RP_ROLE_NONE && !rp_role_name_valid(role_name))
+        rp_input_error(errors, "role", RP_AUTH_ROLE_MESSAGE);
     if (rp_input_string(body, "status", &status, errors) && status != NULL &&
         strcmp(status, "active") != 0 && strcmp(status, "disabled") != 0)
         rp_input_error(errors, "status", "must be active or disabled");
     rp_auth_check_name_password(ctx, body, errors, &name, &password);
+    /* Only a custom role opens the transaction before argon2 runs: its row
+     * must stay locked so that it cannot vanish before the user is saved. */
+    if (!rp_auth_role_check(ctx, role_name, errors)) {
+        json_decref(errors);
+        goto done;
+    }
     if (rp_input_fail(ctx, errors))
         goto done;
 

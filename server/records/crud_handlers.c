@@ -99,19 +99,28 @@ void rp_crud_get(rp_ctx_t *ctx)
                                json_pack("{s:s}", "include_deleted", "must be true or false"));
         return;
     }
+    rp_access_t a;
+    rp_crud_access(&c, o, &a);
+    if (!rp_crud_may_read(ctx, o, &a))
+        return;
     rp_dbres_t *res = NULL;
     rp_status_t st = rp_record_load(ctx->db, c.tenant_id, o, id, false, &res);
     bool deleted = st == RP_OK && !rp_dbres_null(res, 0, RP_RECORD_NCOLS);
-    if (st == RP_ENOTFOUND || (deleted && !include_deleted)) {
+    bool readable = true;
+    if (st == RP_OK)
+        st = rp_crud_readable(&c, &a, res, &readable);
+    if (st == RP_ENOTFOUND || (st == RP_OK && (!readable || (deleted && !include_deleted)))) {
         rp_dbres_free(res);
         rp_resp_problem(ctx, 404, "not_found", "no such record");
         return;
     }
     if (st != RP_OK) {
+        rp_dbres_free(res);
         rp_resp_fail(ctx, st);
         return;
     }
     json_t *rec = rp_record_json(o, res, 0);
+    rp_record_hide(rec, o, &a);
     if (rec != NULL && deleted) {
         /* Only answers that may show deleted records carry the member. */
         json_object_set_new(rec, "deleted_at", json_string(rp_dbres_get(res, 0, RP_RECORD_NCOLS)));

@@ -6,6 +6,7 @@
 #include "core/request.h"
 #include "db/db.h"
 #include "records/meta.h"
+#include "records/perm.h"
 #include "records/record.h"
 
 /* Shared by the records write files (crud*.c). */
@@ -30,6 +31,10 @@ typedef struct rp_crud {
     const rp_meta_t *meta;
     const char *tenant_id;
     const char *actor_id; /* NULL when the caller has no user id */
+    /* True for the server's own writes (jobs, maintenance), which no role
+     * narrows; false, as rp_crud_init leaves it, applies the caller's
+     * rights (records/perm.h) to every write. */
+    bool system;
 } rp_crud_t;
 
 /* Fills fail (errors is stolen; may be NULL) and returns RP_EINVAL. */
@@ -59,9 +64,40 @@ const char *rp_crud_path_id(rp_ctx_t *ctx);
  * *id, or answers and returns NULL. */
 const rp_object_t *rp_crud_open_record(rp_ctx_t *ctx, rp_crud_t *c, const char **id);
 
+/* The caller's rights on o (every right when c->system). */
+void rp_crud_access(const rp_crud_t *c, const rp_object_t *o, rp_access_t *a);
+
+/* Refuses with 403 forbidden, naming them, the members of fields (a write
+ * body's "fields") that are fields of o the caller may not edit. Names o
+ * does not have are left to validation. RP_OK or RP_EINVAL. */
+rp_status_t rp_crud_check_editable(const rp_object_t *o, const rp_access_t *a, const json_t *fields,
+                                   rp_crud_fail_t *fail);
+
+/* Whether the caller may act (verb: "change", "delete", "restore") on a
+ * record of o owned by owner_id (NULL: no owner): 404 not_found when it is
+ * outside a->read, exactly like a missing record; 403 forbidden when it is
+ * readable but outside want. RP_OK, RP_EINVAL, or a database failure. */
+rp_status_t rp_crud_check_record(rp_crud_t *c, const rp_object_t *o, const rp_access_t *a,
+                                 rp_scope_t want, const char *owner_id, const char *verb,
+                                 rp_crud_fail_t *fail);
+
+/* Sets *out to whether the caller may read the record in row 0 of res
+ * (selected with RP_RECORD_COLS) under a->read. RP_OK or a database
+ * failure. */
+rp_status_t rp_crud_readable(rp_crud_t *c, const rp_access_t *a, const rp_dbres_t *res, bool *out);
+
+/* Answers 403 forbidden and returns false when a lets the caller read no
+ * record of o at all; true otherwise. */
+bool rp_crud_may_read(rp_ctx_t *ctx, const rp_object_t *o, const rp_access_t *a);
+
 /* The write operations. Each returns RP_OK; RP_EINVAL when the write is
  * refused, with fail filled; or the status of a lower-layer failure (the
- * caller answers with rp_resp_fail). *rec receives the record's JSON. owner
+ * caller answers with rp_resp_fail). Each applies the caller's rights
+ * before it writes anything: create needs the create right and edit access
+ * to every field given; update, delete and restore answer 404 for a record
+ * outside the read scope and 403 for one outside the update (delete and
+ * restore: delete) scope. *rec receives the record's JSON, without the
+ * fields the caller may not read. owner
  * is the body's "owner_id" member (NULL: absent). A refused write may have
  * run statements: the request's transaction must then roll back. */
 rp_status_t rp_crud_create(rp_crud_t *c, const rp_object_t *o, const json_t *fields,

@@ -61,9 +61,10 @@ static rp_status_t refuse_invalid(rp_crud_fail_t *fail, json_t *errors)
 /* The end of a create or a restore: refuse the write if checks left errors
  * (handing *errors over to fail), else record the history row and render
  * the written row. */
-static rp_status_t finish_write(rp_crud_t *c, const rp_object_t *o, const char *id,
-                                const char *action, const json_t *changes, const rp_dbres_t *res,
-                                json_t **errors, rp_crud_fail_t *fail, json_t **rec)
+static rp_status_t finish_write(rp_crud_t *c, const rp_object_t *o, const rp_access_t *a,
+                                const char *id, const char *action, const json_t *changes,
+                                const rp_dbres_t *res, json_t **errors, rp_crud_fail_t *fail,
+                                json_t **rec)
 {
     if (json_object_size(*errors) > 0) {
         rp_status_t st = refuse_invalid(fail, *errors);
@@ -75,6 +76,7 @@ static rp_status_t finish_write(rp_crud_t *c, const rp_object_t *o, const char *
     if (st != RP_OK)
         return st;
     *rec = rp_record_json(o, res, 0);
+    rp_record_hide(*rec, o, a);
     return *rec ? RP_OK : RP_ENOMEM;
 }
 
@@ -150,6 +152,16 @@ rp_status_t rp_crud_create(rp_crud_t *c, const rp_object_t *o, const json_t *fie
     rp_status_t st = RP_ENOMEM;
     if (unknown == NULL || errors == NULL || empty == NULL)
         goto done;
+    rp_access_t a;
+    rp_crud_access(c, o, &a);
+    if (!a.create) {
+        st = rp_crud_refuse(fail, 403, "forbidden", NULL, "you may not create %s records", o->name);
+        goto done;
+    }
+    /* Defaults and autonumbers the server fills are not the caller's
+     * writes: only the members it gives are checked. */
+    if ((st = rp_crud_check_editable(o, &a, fields, fail)) != RP_OK)
+        goto done;
     st = rp_record_validate(o, fields, true, &data, unknown, errors);
     if (st == RP_ENOMEM)
         goto done;
@@ -195,7 +207,7 @@ rp_status_t rp_crud_create(rp_crud_t *c, const rp_object_t *o, const json_t *fie
         goto done;
     if ((st = sync_changed(c, o, id, data, changes, true, errors)) != RP_OK)
         goto done;
-    st = finish_write(c, o, id, "create", changes, res, &errors, fail, rec);
+    st = finish_write(c, o, &a, id, "create", changes, res, &errors, fail, rec);
 done:
     free(text);
     free(search);
@@ -241,9 +253,11 @@ static rp_status_t write_update(rp_crud_t *c, const rp_object_t *o, const char *
 }
 
 /* Loads record id locked; refuses a missing one, a deleted one (unless
- * deleted is wanted) and a stale If-Match. */
+ * deleted is wanted), one the caller may not read (as missing) or may not
+ * act on as want says (a NULL: no check), and a stale If-Match. */
 static rp_status_t load_for_write(rp_crud_t *c, const rp_object_t *o, const char *id,
-                                  const char *if_match, bool deleted, rp_dbres_t **res,
+                                  const char *if_match, bool deleted, const rp_access_t *a,
+                                  rp_scope_t want, const char *verb, rp_dbres_t **res,
                                   rp_crud_fail_t *fail)
 {
     rp_status_t st = rp_record_load(c->ctx->db, c->tenant_id, o, id, true, res);
@@ -254,6 +268,13 @@ static rp_status_t load_for_write(rp_crud_t *c, const rp_object_t *o, const char
     bool is_deleted = !rp_dbres_null(*res, 0, RP_RECORD_NCOLS);
     if (is_deleted && !deleted)
         return not_found(fail);
+    if (a != NULL) {
+        const char *owner = rp_dbres_null(*res, 0, RP_RECORD_COL_OWNER_ID)
+                                ? NULL
+                                : rp_dbres_get(*res, 0, RP_RECORD_COL_OWNER_ID);
+        if ((st = rp_crud_check_record(c, o, a, want, owner, verb, fail)) != RP_OK)
+            return st;
+    }
     if (!is_deleted && deleted)
         return rp_crud_refuse(fail, 409, "not_deleted", NULL, "the record is not deleted");
     long long version = atoll(rp_dbres_get(*res, 0, RP_RECORD_COL_VERSION));
@@ -274,7 +295,12 @@ rp_status_t rp_crud_update(rp_crud_t *c, const rp_object_t *o, const char *id, c
     rp_status_t st = RP_ENOMEM;
     if (unknown == NULL || errors == NULL)
         goto done;
-    if ((st = load_for_write(c, o, id, if_match, false, &old, fail)) != RP_OK)
+    rp_access_t a;
+    rp_crud_access(c, o, &a);
+    if ((st = load_for_write(c, o, id, if_match, false, &a, a.update, "change", &old, fail)) !=
+        RP_OK)
+        goto done;
+    if ((st = rp_crud_check_editable(o, &a, fields, fail)) != RP_OK)
         goto done;
     st = rp_record_validate(o, fields, false, &vals, unknown, errors);
     if (st == RP_ENOMEM)
@@ -323,6 +349,7 @@ rp_status_t rp_crud_update(rp_crud_t *c, const rp_object_t *o, const char *id, c
     if (json_object_size(changes) == 0) {
         /* Nothing changes: no new version, no history row. */
         *rec = rp_record_json(o, old, 0);
+        rp_record_hide(*rec, o, &a);
         st = *rec ? RP_OK : RP_ENOMEM;
         goto done;
     }
@@ -334,6 +361,7 @@ rp_status_t rp_crud_update(rp_crud_t *c, const rp_object_t *o, const char *id, c
         goto done;
     }
     *rec = rp_record_json(o, res, 0);
+    rp_record_hide(*rec, o, &a);
     st = *rec ? RP_OK : RP_ENOMEM;
 done:
     rp_dbres_free(old);
@@ -383,7 +411,8 @@ done:
 }
 
 static rp_status_t delete_at(rp_crud_t *c, const rp_object_t *o, const char *id,
-                             const char *if_match, int depth, rp_crud_fail_t *fail);
+                             const char *if_match, const rp_access_t *a, int depth,
+                             rp_crud_fail_t *fail);
 
 /* Applies the on_delete rule of every reference field that points at
  * object o to the live records referring to record id. */
@@ -420,7 +449,7 @@ static rp_status_t handle_referrers(rp_crud_t *c, const rp_object_t *o, const ch
                 if (f->on_delete == RP_ON_DELETE_SET_NULL)
                     st = clear_reference(c, p, f, rid, fail);
                 else
-                    st = delete_at(c, p, rid, NULL, depth + 1, fail);
+                    st = delete_at(c, p, rid, NULL, NULL, depth + 1, fail);
             }
             rp_dbres_free(res);
             if (st != RP_OK)
@@ -430,12 +459,17 @@ static rp_status_t handle_referrers(rp_crud_t *c, const rp_object_t *o, const ch
     return RP_OK;
 }
 
+/* a is the caller's rights on the record it asked to delete; the records
+ * a delete cascades to (a NULL) follow their parent, as the reference
+ * field's on_delete rule says, whatever the caller's rights on them. */
 static rp_status_t delete_at(rp_crud_t *c, const rp_object_t *o, const char *id,
-                             const char *if_match, int depth, rp_crud_fail_t *fail)
+                             const char *if_match, const rp_access_t *a, int depth,
+                             rp_crud_fail_t *fail)
 {
     rp_dbres_t *old = NULL;
     json_t *empty = NULL;
-    rp_status_t st = load_for_write(c, o, id, if_match, false, &old, fail);
+    rp_status_t st = load_for_write(c, o, id, if_match, false, a, a ? a->remove : RP_SCOPE_ALL,
+                                    "delete", &old, fail);
     if (st == RP_OK)
         st = handle_referrers(c, o, id, depth, fail);
     const char *p[] = {c->tenant_id, o->name, id, c->actor_id};
@@ -464,7 +498,9 @@ static rp_status_t delete_at(rp_crud_t *c, const rp_object_t *o, const char *id,
 rp_status_t rp_crud_delete(rp_crud_t *c, const rp_object_t *o, const char *id, const char *if_match,
                            rp_crud_fail_t *fail)
 {
-    return delete_at(c, o, id, if_match, 0, fail);
+    rp_access_t a;
+    rp_crud_access(c, o, &a);
+    return delete_at(c, o, id, if_match, &a, 0, fail);
 }
 
 rp_status_t rp_crud_restore(rp_crud_t *c, const rp_object_t *o, const char *id, json_t **rec,
@@ -474,7 +510,9 @@ rp_status_t rp_crud_restore(rp_crud_t *c, const rp_object_t *o, const char *id, 
     json_t *data = NULL, *errors = json_object(), *empty = json_object();
     char *search = NULL;
     *rec = NULL;
-    rp_status_t st = load_for_write(c, o, id, NULL, true, &old, fail);
+    rp_access_t a;
+    rp_crud_access(c, o, &a);
+    rp_status_t st = load_for_write(c, o, id, NULL, true, &a, a.remove, "restore", &old, fail);
     if (st != RP_OK)
         goto done;
     st = RP_ENOMEM;
@@ -504,7 +542,7 @@ rp_status_t rp_crud_restore(rp_crud_t *c, const rp_object_t *o, const char *id, 
                                     json_object_get(data, o->fields[i].name), false, errors);
     if (st != RP_OK)
         goto done;
-    st = finish_write(c, o, id, "restore", empty, res, &errors, fail, rec);
+    st = finish_write(c, o, &a, id, "restore", empty, res, &errors, fail, rec);
 done:
     free(search);
     rp_dbres_free(old);

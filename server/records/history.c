@@ -48,11 +48,14 @@ static bool parse_cursor(const char *cursor, char at[40], char id[RP_UUID_LEN + 
     return true;
 }
 
-static json_t *entry_json(const rp_dbres_t *res, int row)
+/* One entry, without the changes of fields a hides. */
+static json_t *entry_json(const rp_dbres_t *res, int row, const rp_object_t *o,
+                          const rp_access_t *a)
 {
     json_t *changes = json_loads(rp_dbres_get(res, row, 4), 0, NULL);
     if (changes == NULL)
         changes = json_object();
+    rp_record_hide_changes(changes, o, a);
     return json_pack("{s:s, s:s, s:o, s:s, s:o}", "id", rp_dbres_get(res, row, 0), "action",
                      rp_dbres_get(res, row, 1), "actor_id",
                      rp_dbres_null(res, row, 2) ? json_null()
@@ -67,6 +70,10 @@ void rp_history_get(rp_ctx_t *ctx)
     const rp_object_t *o = rp_crud_open_record(ctx, &c, &id);
     if (o == NULL)
         return;
+    rp_access_t a;
+    rp_crud_access(&c, o, &a);
+    if (!rp_crud_may_read(ctx, o, &a))
+        return;
     int limit;
     json_t *errors = json_object();
     const char *cursor = rp_req_query_param(ctx, "cursor");
@@ -80,9 +87,12 @@ void rp_history_get(rp_ctx_t *ctx)
     /* Deleted records keep their history readable: it says who deleted. */
     rp_dbres_t *res = NULL;
     rp_status_t st = rp_record_load(ctx->db, c.tenant_id, o, id, false, &res);
+    bool readable = true;
+    if (st == RP_OK)
+        st = rp_crud_readable(&c, &a, res, &readable);
     rp_dbres_free(res);
     res = NULL;
-    if (st == RP_ENOTFOUND) {
+    if (st == RP_ENOTFOUND || (st == RP_OK && !readable)) {
         rp_resp_problem(ctx, 404, "not_found", "no such record");
         return;
     }
@@ -105,7 +115,7 @@ void rp_history_get(rp_ctx_t *ctx)
     int n = rp_dbres_rows(res);
     json_t *data = json_array();
     for (int i = 0; i < n && i < limit; i++)
-        json_array_append_new(data, entry_json(res, i));
+        json_array_append_new(data, entry_json(res, i, o, &a));
     json_t *next = json_null();
     if (n > limit) {
         char *cur = rp_pool_printf(&ctx->pool, "%s_%s", rp_dbres_get(res, limit - 1, 5),

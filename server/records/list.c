@@ -3,6 +3,7 @@
 
 #include "auth/input.h"
 #include "core/uuid.h"
+#include "records/perm.h"
 #include "records/query_handlers.h"
 #include "records/record.h"
 
@@ -14,11 +15,14 @@ static void refuse(rp_ctx_t *ctx, const rp_query_error_t *err)
                            json_pack("{s:s}", err->name[0] ? err->name : "query", err->message));
 }
 
-/* The object named by the first path parameter, or NULL after answering. */
-static const rp_object_t *path_object(rp_ctx_t *ctx, const char *name)
+/* The object named by the first path parameter, or NULL after answering;
+ * *mp receives the snapshot it comes from, which every later lookup of the
+ * request must use (a second acquire may give a newer one). */
+static const rp_object_t *path_object(rp_ctx_t *ctx, const char *name, const rp_meta_t **mp)
 {
     const rp_meta_t *m = NULL;
     rp_status_t st = rp_meta_acquire(ctx, &m);
+    *mp = m;
     if (st != RP_OK) {
         rp_resp_fail(ctx, st);
         return NULL;
@@ -27,6 +31,27 @@ static const rp_object_t *path_object(rp_ctx_t *ctx, const char *name)
     if (o == NULL)
         rp_resp_problem(ctx, 404, "unknown_object", "there is no such object");
     return o;
+}
+
+/* Restricts spec to what the caller may read of its object: its read scope
+ * and its readable fields. a must live as long as spec. Answers 403 and
+ * returns false when the caller may read no record of the object. */
+static bool restrict_to_caller(rp_ctx_t *ctx, const rp_meta_t *m, rp_query_spec_t *spec,
+                               rp_access_t *a)
+{
+    rp_perm_access(ctx, m, spec->object, a);
+    if (a->read == RP_SCOPE_NONE) {
+        char *detail =
+            rp_pool_printf(&ctx->pool, "you may not read %s records", spec->object->name);
+        rp_resp_problem(ctx, 403, "forbidden", detail ? detail : "you may not read these records");
+        return false;
+    }
+    /* The common case compiles exactly as with no restriction. */
+    if (a->read == RP_SCOPE_ALL && rp_perm_reads_all(a, spec->object))
+        return true;
+    spec->access = a;
+    spec->user_id = ctx->principal.user_id[0] ? ctx->principal.user_id : NULL;
+    return true;
 }
 
 void rp_list_run(rp_ctx_t *ctx, const rp_query_spec_t *in)
@@ -93,10 +118,14 @@ done:
 
 void rp_list_records(rp_ctx_t *ctx)
 {
-    const rp_object_t *o = path_object(ctx, ctx->req.params[0]);
+    const rp_meta_t *m;
+    const rp_object_t *o = path_object(ctx, ctx->req.params[0], &m);
     if (o == NULL)
         return;
     rp_query_spec_t spec = {.object = o, .tenant_id = ctx->principal.tenant_id};
+    rp_access_t a;
+    if (!restrict_to_caller(ctx, m, &spec, &a))
+        return;
     if (!rp_list_params(ctx, &spec))
         return;
     rp_list_run(ctx, &spec);
@@ -105,7 +134,8 @@ void rp_list_records(rp_ctx_t *ctx)
 void rp_list_query(rp_ctx_t *ctx)
 {
     static const char *const allowed[] = {"filter", "sort", "fields", "limit", "cursor", NULL};
-    const rp_object_t *o = path_object(ctx, ctx->req.params[0]);
+    const rp_meta_t *m;
+    const rp_object_t *o = path_object(ctx, ctx->req.params[0], &m);
     if (o == NULL)
         return;
     json_t *body = rp_req_json_object(ctx);
@@ -126,14 +156,17 @@ void rp_list_query(rp_ctx_t *ctx)
                             .fields = json_object_get(body, "fields"),
                             .limit = json_object_get(body, "limit"),
                             .cursor = json_string_value(cursor)};
-    rp_list_run(ctx, &spec);
+    rp_access_t a;
+    if (restrict_to_caller(ctx, m, &spec, &a))
+        rp_list_run(ctx, &spec);
 done:
     json_decref(body);
 }
 
 void rp_list_related(rp_ctx_t *ctx)
 {
-    const rp_object_t *parent = path_object(ctx, ctx->req.params[0]);
+    const rp_meta_t *m;
+    const rp_object_t *parent = path_object(ctx, ctx->req.params[0], &m);
     if (parent == NULL)
         return;
     const char *id = ctx->req.params[1];
@@ -143,12 +176,7 @@ void rp_list_related(rp_ctx_t *ctx)
         rp_resp_problem(ctx, 404, "not_found", "there is no such record");
         return;
     }
-    const rp_meta_t *m = NULL;
-    rp_status_t st = rp_meta_acquire(ctx, &m);
-    if (st != RP_OK) {
-        rp_resp_fail(ctx, st);
-        return;
-    }
+    rp_status_t st;
     const rp_object_t *child = NULL;
     const rp_field_t *ref = NULL;
     if (dot != NULL && dot - relation <= RP_FIELD_NAME_MAX) {
@@ -168,14 +196,22 @@ void rp_list_related(rp_ctx_t *ctx)
     char lower[RP_UUID_LEN + 1];
     for (int i = 0; i <= RP_UUID_LEN; i++)
         lower[i] = (char)(id[i] >= 'A' && id[i] <= 'F' ? id[i] - 'A' + 'a' : id[i]);
-    /* The parent must exist in the caller's tenant: another tenant's id
-     * answers exactly like a missing one. */
-    const char *pp[] = {ctx->principal.tenant_id, parent->name, lower};
+    /* The parent must exist in the caller's tenant and be readable by the
+     * caller: another tenant's id, or a record outside the caller's read
+     * scope, answers exactly like a missing one. */
+    rp_access_t pa;
+    rp_perm_access(ctx, m, parent, &pa);
+    rp_buf_t sql = {0};
+    const char *pp[5] = {ctx->principal.tenant_id, parent->name, lower};
+    int np = 3;
     rp_dbres_t *res = NULL;
-    st = rp_db_exec(ctx->db,
-                    "SELECT 1 FROM records WHERE tenant_id = $1::uuid AND object = $2 AND id = "
-                    "$3::uuid AND deleted_at IS NULL",
-                    3, pp, &res);
+    st = rp_buf_puts(&sql, "SELECT 1 FROM records r WHERE r.tenant_id = $1::uuid AND r.object = $2 "
+                           "AND r.id = $3::uuid AND r.deleted_at IS NULL");
+    if (st == RP_OK)
+        st = rp_perm_scope_sql(ctx, pa.read, "r.owner_id", &sql, pp, &np);
+    if (st == RP_OK)
+        st = rp_db_exec(ctx->db, sql.data, np, pp, &res);
+    rp_buf_free(&sql);
     int found = st == RP_OK ? rp_dbres_rows(res) : 0;
     rp_dbres_free(res);
     if (st != RP_OK) {
@@ -187,6 +223,17 @@ void rp_list_related(rp_ctx_t *ctx)
         return;
     }
     rp_query_spec_t spec = {.object = child, .tenant_id = ctx->principal.tenant_id};
+    rp_access_t a;
+    if (!restrict_to_caller(ctx, m, &spec, &a))
+        return;
+    if (rp_perm_field(&a, child, ref) == RP_FIELD_ACCESS_NONE) {
+        /* A relation through a field the caller may not see does not exist
+         * for it. */
+        rp_resp_problem(ctx, 404, "unknown_relation",
+                        "the relation must name a reference field, object.field, that points "
+                        "at this object");
+        return;
+    }
     if (!rp_list_params(ctx, &spec))
         return;
     json_t *link = json_pack("{s:s, s:s, s:s}", "field", ref->name, "op", "eq", "value", lower);

@@ -179,6 +179,33 @@ static rp_status_t tenant_read(rp_ctx_t *ctx, const char *sql, int n, const char
     return rp_db_read(ctx->db, ctx->principal.tenant_id, sql, n, params, out);
 }
 
+/* Reads the tenant's stored roles and compiles them into m, which is not
+ * shared yet. */
+static rp_status_t load_roles(rp_ctx_t *ctx, rp_meta_t *m)
+{
+    const char *params[] = {ctx->principal.tenant_id};
+    rp_dbres_t *res = NULL;
+    rp_status_t st = tenant_read(ctx,
+                                 "SELECT name, base, definition::text FROM roles "
+                                 "WHERE tenant_id = $1",
+                                 1, params, &res);
+    if (st != RP_OK)
+        return st;
+    int n = rp_dbres_rows(res);
+    rp_meta_role_row_t *rows = calloc((size_t)n + 1, sizeof *rows);
+    if (rows == NULL) {
+        rp_dbres_free(res);
+        return RP_ENOMEM;
+    }
+    for (int i = 0; i < n; i++)
+        rows[i] = (rp_meta_role_row_t){rp_dbres_get(res, i, 0), rp_dbres_get(res, i, 1),
+                                       rp_dbres_get(res, i, 2)};
+    st = rp_meta_build_roles(m, rows, n);
+    free(rows);
+    rp_dbres_free(res);
+    return st;
+}
+
 /* Reads the tenant's stored definitions and builds its snapshot. The
  * version was read first, in the same transaction: the rows are at least as
  * new as it, so a snapshot is never older than its label says. */
@@ -213,6 +240,13 @@ static rp_status_t load(rp_ctx_t *ctx, long long version, rp_meta_t **out)
         frows[i] = (rp_meta_def_row_t){rp_dbres_get(fres, i, 0), rp_dbres_get(fres, i, 1),
                                        rp_dbres_get(fres, i, 2)};
     st = rp_meta_build(version, tid, orows, no, frows, nf, out);
+    if (st != RP_OK)
+        goto done;
+    st = load_roles(ctx, *out);
+    if (st != RP_OK) {
+        rp_meta_unref(*out);
+        *out = NULL;
+    }
 done:
     free(orows);
     free(frows);

@@ -2,6 +2,8 @@
 #include <string.h>
 
 #include "records/meta_api.h"
+#include "records/perm.h"
+#include "records/role_doc.h"
 
 const rp_meta_t *rp_meta_api_snapshot(rp_ctx_t *ctx)
 {
@@ -55,13 +57,12 @@ json_t *rp_meta_api_field_json(const rp_field_t *f)
     return j;
 }
 
-/* What the caller's role lets it do with records, until per-object
- * permissions exist: readonly reads, user and above do everything. */
-static json_t *permissions(rp_role_t role)
+/* What the caller's role lets it do with o's records and fields. */
+static json_t *permissions(rp_ctx_t *ctx, const rp_meta_t *m, const rp_object_t *o)
 {
-    bool write = role >= RP_ROLE_USER;
-    return json_pack("{s:b, s:b, s:b, s:b}", "create", write, "read", role >= RP_ROLE_READONLY,
-                     "update", write, "delete", write);
+    rp_access_t a;
+    rp_perm_access(ctx, m, o, &a);
+    return rp_role_doc_access_json(&a, o);
 }
 
 json_t *rp_meta_api_object_json(rp_ctx_t *ctx, const rp_meta_t *m, const rp_object_t *o)
@@ -98,7 +99,7 @@ json_t *rp_meta_api_object_json(rp_ctx_t *ctx, const rp_meta_t *m, const rp_obje
         goto fail;
     }
     related = NULL;
-    if (json_object_set_new(j, "permissions", permissions(ctx->principal.role)) != 0)
+    if (json_object_set_new(j, "permissions", permissions(ctx, m, o)) != 0)
         goto fail;
     return j;
 fail:

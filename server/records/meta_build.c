@@ -21,6 +21,7 @@ void rp_meta_unref(const rp_meta_t *m)
     for (int i = 0; i < mm->nobjects; i++)
         rp_object_free(mm->objects[i]);
     free(mm->objects);
+    rp_meta_free_roles(mm);
     free(mm);
 }
 

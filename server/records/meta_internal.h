@@ -19,12 +19,18 @@
  * dropped past this. */
 #define RP_META_CACHE_MAX 4096
 
+struct rp_role_def;
+
 struct rp_meta {
     atomic_int refs;
     long long version;
     char tenant_id[RP_UUID_LEN + 1];
     rp_object_t **objects; /* module objects in manifest order, then custom ones by name */
     int nobjects;
+    /* The tenant's stored roles (custom ones and overrides of built-in
+     * ones), compiled against objects, by name. */
+    struct rp_role_def **roles;
+    int nroles;
 };
 
 /* One stored definition row, as read from object_defs (object NULL) or
@@ -62,6 +68,22 @@ int rp_object_labels_json(const rp_object_t *o, json_t *out);
 rp_status_t rp_meta_build(long long version, const char *tenant_id,
                           const rp_meta_def_row_t *objects, int nobjects,
                           const rp_meta_def_row_t *fields, int nfields, rp_meta_t **out);
+
+/* One stored role row, as read from roles; the strings are borrowed. */
+typedef struct rp_meta_role_row {
+    const char *name;
+    const char *base;
+    const char *definition; /* JSON text: {"objects": {...}} */
+} rp_meta_role_row_t;
+
+/* Compiles the tenant's stored roles against the objects of m (which has no
+ * roles yet and is not shared). Entries naming objects or fields that no
+ * longer exist are logged and ignored; a row that does not parse gives its
+ * role no rights at all. RP_ENOMEM. */
+rp_status_t rp_meta_build_roles(rp_meta_t *m, const rp_meta_role_row_t *rows, int n);
+
+/* Frees the compiled roles of m (when its last reference goes). */
+void rp_meta_free_roles(rp_meta_t *m);
 
 /* Takes one more reference. */
 void rp_meta_ref(const rp_meta_t *m);

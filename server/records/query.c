@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "records/perm.h"
 #include "records/query_internal.h"
 
 /* One sort key after parsing. */
@@ -102,7 +103,8 @@ static rp_status_t parse_fields(rp_qb_t *qb, const json_t *fields, rp_query_t *q
     q->nfields = 0;
     if (fields == NULL || json_is_null(fields)) {
         for (int i = 0; i < o->nfields; i++)
-            q->fields[q->nfields++] = &o->fields[i];
+            if (rp_qb_field(qb, o->fields[i].name) != NULL)
+                q->fields[q->nfields++] = &o->fields[i];
         return RP_OK;
     }
     const char **names;
@@ -114,7 +116,7 @@ static rp_status_t parse_fields(rp_qb_t *qb, const json_t *fields, rp_query_t *q
     for (int i = 0; i < n; i++) {
         if (rp_query_system_field(names[i]))
             continue; /* always part of a record */
-        if (rp_qfield_find(o, names[i]) == NULL)
+        if (rp_qb_field(qb, names[i]) == NULL)
             return rp_qb_fail(qb, "unknown_field", names[i], "is not a field of %s", o->name);
     }
     /* Object order, each field once, whatever order they were asked in. */
@@ -238,6 +240,29 @@ static rp_status_t keyset(rp_qb_t *qb, const sort_key_t *keys, int nkeys, const 
     return st;
 }
 
+/* Restricts the rows to the caller's read scope. The tenant is already $1;
+ * the caller's id travels as a parameter like every other value. */
+static rp_status_t read_scope(rp_qb_t *qb, const rp_query_spec_t *spec, rp_buf_t *w)
+{
+    rp_scope_t scope = spec->access != NULL ? spec->access->read : RP_SCOPE_ALL;
+    if (scope == RP_SCOPE_ALL)
+        return RP_OK;
+    if (scope == RP_SCOPE_NONE || spec->user_id == NULL)
+        return rp_buf_puts(w, " AND false");
+    int u = rp_qb_param(qb, spec->user_id);
+    if (u == 0)
+        return RP_ENOMEM;
+    if (scope == RP_SCOPE_OWN)
+        return rp_buf_printf(w, " AND r.owner_id = $%d::uuid", u);
+    /* Owned by the caller, or by anyone sharing one of its teams. */
+    return rp_buf_printf(w,
+                         " AND (r.owner_id = $%d::uuid OR r.owner_id IN (SELECT m2.user_id"
+                         " FROM team_members m1 JOIN team_members m2 ON m2.tenant_id ="
+                         " m1.tenant_id AND m2.team_id = m1.team_id WHERE m1.tenant_id ="
+                         " $1::uuid AND m1.user_id = $%d::uuid))",
+                         u, u);
+}
+
 static bool name_safe(const char *s)
 {
     if (*s == '\0')
@@ -253,7 +278,7 @@ rp_status_t rp_query_compile(const rp_query_spec_t *spec, rp_pool_t *pool, rp_qu
 {
     memset(out, 0, sizeof *out);
     memset(err, 0, sizeof *err);
-    rp_qb_t qb = {.pool = pool, .object = spec->object, .err = err};
+    rp_qb_t qb = {.pool = pool, .object = spec->object, .err = err, .access = spec->access};
     rp_buf_t where = {0}, order = {0}, sel = {0}, sig = {0}, sql = {0};
     sort_key_t keys[RP_QUERY_SORT_MAX];
     int nkeys = 0;
@@ -275,6 +300,8 @@ rp_status_t rp_query_compile(const rp_query_spec_t *spec, rp_pool_t *pool, rp_qu
         st = RP_ENOMEM;
         goto done;
     }
+    if ((st = read_scope(&qb, spec, &where)) != RP_OK)
+        goto done;
     if ((st = parse_limit(&qb, spec->limit, &out->limit)) != RP_OK)
         goto done;
     if ((st = parse_fields(&qb, spec->fields, out)) != RP_OK)

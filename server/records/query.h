@@ -39,6 +39,8 @@
     "updated_at, "                                                                                 \
     "r.owner_id::text AS owner_id, r.data::text AS data"
 
+struct rp_access;
+
 /* What to compile. JSON members are borrowed, not stolen. */
 typedef struct rp_query_spec {
     const rp_object_t *object;
@@ -53,6 +55,14 @@ typedef struct rp_query_spec {
     const json_t *limit;  /* an integer, a string of digits, or NULL */
     const char *cursor;   /* a next_cursor from an earlier page, or NULL */
     const char *columns;  /* the select list over alias r; NULL: RP_QUERY_COLS */
+    /* The caller's rights on the object (records/perm.h), or NULL for no
+     * restriction. When set, only records in access->read are returned, and
+     * fields whose access is none are unknown to filter, sort and fields, and
+     * left out of the selection, exactly as if the object had no such field. */
+    const struct rp_access *access;
+    /* The caller's user id, for the own and team read scopes; NULL matches
+     * no owner (such a scope then returns nothing). */
+    const char *user_id;
 } rp_query_spec_t;
 
 /* Why a spec was refused: code is the problem code ("unknown_field",
@@ -71,7 +81,8 @@ typedef struct rp_query {
     const char **params; /* text values, $1 first; never NULL entries */
     int nparams;
     int limit; /* rows to return; the SQL fetches limit + 1 to know if more exist */
-    /* The selected fields, in object order; all of them when fields was NULL. */
+    /* The selected fields, in object order; all of them when fields was NULL
+     * (all the readable ones when spec->access is set). */
     const rp_field_t **fields;
     int nfields;
     /* Sort keys other than the final id: their values come back in the

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/uuid.h"
+#include "records/perm.h"
 #include "records/query_internal.h"
 
 int rp_qb_param(rp_qb_t *qb, const char *value)
@@ -44,6 +45,15 @@ const rp_field_t *rp_qfield_find(const rp_object_t *o, const char *name)
         if (strcmp(o->fields[i].name, name) == 0)
             return &o->fields[i];
     return NULL;
+}
+
+const rp_field_t *rp_qb_field(const rp_qb_t *qb, const char *name)
+{
+    const rp_field_t *f = rp_qfield_find(qb->object, name);
+    if (f != NULL && qb->access != NULL &&
+        rp_perm_field(qb->access, qb->object, f) == RP_FIELD_ACCESS_NONE)
+        return NULL;
+    return f;
 }
 
 bool rp_query_system_field(const char *name)
@@ -153,7 +163,7 @@ rp_status_t rp_qfield_resolve(rp_qb_t *qb, const char *name, rp_qfield_t *f)
     if (dot != NULL && (size_t)(dot - name) <= RP_FIELD_NAME_MAX) {
         memcpy(base, name, (size_t)(dot - name));
         base[dot - name] = '\0';
-        const rp_field_t *fd = rp_qfield_find(qb->object, base);
+        const rp_field_t *fd = rp_qb_field(qb, base);
         if (fd != NULL && fd->type == RP_FIELD_CURRENCY && strcmp(dot + 1, "currency") == 0 &&
             sql_safe(base)) {
             snprintf(f->expr, sizeof f->expr, "(r.data->'%s'->>'currency')", base);
@@ -164,7 +174,7 @@ rp_status_t rp_qfield_resolve(rp_qb_t *qb, const char *name, rp_qfield_t *f)
             return RP_OK;
         }
     }
-    const rp_field_t *fd = rp_qfield_find(qb->object, name);
+    const rp_field_t *fd = rp_qb_field(qb, name);
     if (fd == NULL || !sql_safe(fd->name))
         return rp_qb_fail(qb, "unknown_field", name, "is not a field of %s", qb->object->name);
     data_field(fd, f);

@@ -221,7 +221,7 @@ static bool indexed_candidate(rp_qb_t *qb, const json_t *node, rp_qfield_t *f, o
     const char *opname = json_string_value(json_object_get(node, "op"));
     *value = json_object_get(node, "value");
     if (name == NULL || opname == NULL || *value == NULL || json_is_null(*value) ||
-        json_object_size(node) != 3 || rp_qfield_find(qb->object, name) == NULL)
+        json_object_size(node) != 3 || rp_qb_field(qb, name) == NULL)
         return false;
     int o = op_parse(opname);
     if (o != OP_EQ && o != OP_LT && o != OP_LTE && o != OP_GT && o != OP_GTE && o != OP_IN)

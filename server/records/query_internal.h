@@ -15,6 +15,7 @@ typedef struct rp_qb {
     int cap;
     rp_query_error_t *err;
     int leaves;
+    const struct rp_access *access; /* NULL: every field may be named */
 } rp_qb_t;
 
 /* A field a query may name, with the typed SQL expression it compares as. */
@@ -33,6 +34,10 @@ typedef struct rp_qfield {
 
 /* The field named name on o, or NULL (a linear scan: objects are small). */
 const rp_field_t *rp_qfield_find(const rp_object_t *o, const char *name);
+
+/* The field named name on the compiled object that the caller may read, or
+ * NULL: a field hidden by qb->access does not exist for the query. */
+const rp_field_t *rp_qb_field(const rp_qb_t *qb, const char *name);
 
 /* Adds a parameter (copied into the pool); returns its number, or 0 on
  * allocation failure. */

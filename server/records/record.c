@@ -37,6 +37,25 @@ fail:
     return NULL;
 }
 
+void rp_record_hide(json_t *rec, const rp_object_t *o, const rp_access_t *a)
+{
+    json_t *fields = json_object_get(rec, "fields");
+    if (fields == NULL || a->fields == NULL)
+        return;
+    for (int i = 0; i < o->nfields; i++)
+        if (a->fields[i] == RP_FIELD_ACCESS_NONE)
+            json_object_del(fields, o->fields[i].name);
+}
+
+void rp_record_hide_changes(json_t *changes, const rp_object_t *o, const rp_access_t *a)
+{
+    if (!json_is_object(changes) || a->fields == NULL)
+        return;
+    for (int i = 0; i < o->nfields; i++)
+        if (a->fields[i] == RP_FIELD_ACCESS_NONE)
+            json_object_del(changes, o->fields[i].name);
+}
+
 #define DELETED_AT "to_char(r.deleted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 rp_status_t rp_record_load(rp_db_t *db, const char *tenant_id, const rp_object_t *o, const char *id,

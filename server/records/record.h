@@ -7,6 +7,7 @@
 #include "core/request.h"
 #include "db/db.h"
 #include "records/meta.h"
+#include "records/perm.h"
 
 /* Shared record helpers: the SQL select list of a record, its JSON form, the
  * checks a write body goes through, the change set history stores and the
@@ -41,6 +42,14 @@ enum {
  * longer has stay in the row but leave every answer. New reference; NULL on
  * allocation failure or a data column that is not a JSON object. */
 json_t *rp_record_json(const rp_object_t *o, const rp_dbres_t *res, int row);
+
+/* Removes from rec (as rp_record_json gives it) the fields that a lets the
+ * caller not even read, so no answer shows them. rec may be NULL. */
+void rp_record_hide(json_t *rec, const rp_object_t *o, const rp_access_t *a);
+
+/* Removes from a change set ({"field": {"old","new"}}, as history stores
+ * it) the fields of o that a hides; other members (owner_id) stay. */
+void rp_record_hide_changes(json_t *changes, const rp_object_t *o, const rp_access_t *a);
 
 /* Reads record id of object o in tenant_id (RP_RECORD_COLS, then
  * deleted_at as column RP_RECORD_NCOLS, RFC 3339 like the others, NULL while

@@ -11,5 +11,8 @@ rp_status_t rp_records_routes_register(rp_router_t *r)
         st = rp_records_openapi_routes_register(r);
     if (st == RP_OK)
         st = rp_records_search_routes_register(r);
+    if (st == RP_OK)
+    if (st == RP_OK)
+        st = rp_records_roles_routes_register(r);
     return st;
 }

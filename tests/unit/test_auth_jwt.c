@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/internal.h"
 #include "auth/jwt.h"
 
 #define NOW 1700000000L
@@ -388,6 +389,94 @@ static void wrong_issuer_and_audience(void **state)
     free(t);
 }
 
+/* A custom role travels as "arole" beside the rank in "role". */
+static void access_role_claim(void **state)
+{
+    (void)state;
+    char *tok = NULL;
+    assert_int_equal(rp_jwt_issue_as(&cfg, NOW, TENANT, USER, RP_ROLE_USER, "sales_rep", &tok),
+                     RP_OK);
+    rp_principal_t p;
+    char why[64] = "";
+    assert_int_equal(rp_jwt_verify(&cfg, tok, NOW, &p, why, sizeof why), RP_OK);
+    assert_int_equal(p.role, RP_ROLE_USER);
+    assert_string_equal(p.access_role, "sales_rep");
+    jwt_t *j = NULL;
+    assert_int_equal(jwt_decode(&j, tok, cfg.jwt_secret, (int)cfg.jwt_secret_len), 0);
+    assert_string_equal(jwt_get_grant(j, "role"), "user");
+    assert_string_equal(jwt_get_grant(j, "arole"), "sales_rep");
+    jwt_free(j);
+    free(tok);
+
+    /* Without one there is no claim, and the principal's access role is "". */
+    assert_int_equal(rp_jwt_issue_as(&cfg, NOW, TENANT, USER, RP_ROLE_MANAGER, "", &tok), RP_OK);
+    assert_int_equal(rp_jwt_verify(&cfg, tok, NOW, &p, why, sizeof why), RP_OK);
+    assert_string_equal(p.access_role, "");
+    assert_int_equal(jwt_decode(&j, tok, cfg.jwt_secret, (int)cfg.jwt_secret_len), 0);
+    assert_null(jwt_get_grant(j, "arole"));
+    jwt_free(j);
+    free(tok);
+    assert_int_equal(rp_jwt_issue_as(&cfg, NOW, TENANT, USER, RP_ROLE_USER, "Bad Name", &tok),
+                     RP_EINVAL);
+    assert_null(tok);
+
+    /* A signed token whose arole is well formed verifies; anything else in
+     * it does not. */
+    json_t *c = claims();
+    json_object_set_new(c, "arole", json_string("field_agent"));
+    char *t = sign(c);
+    assert_string_equal(verify_at(t, NOW), "");
+    free(t);
+    json_t *bad[] = {
+        json_string("Field Agent"),
+        json_string(""),
+        json_integer(3),
+        json_null(),
+        json_string("1abc"),
+        json_pack("[s]", "x"),
+        json_string("a234567890123456789012345678901234567890123456789012345678901234")};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        c = claims();
+        json_object_set_new(c, "arole", bad[i]);
+        t = sign(c);
+        assert_string_equal(verify_at(t, NOW), "bad_claims");
+        free(t);
+    }
+}
+
+/* What a stored users.role becomes in a token: the rank and the custom
+ * role. */
+static void stored_roles_resolved(void **state)
+{
+    (void)state;
+    rp_auth_role_t r;
+    rp_auth_role_resolve("manager", NULL, &r);
+    assert_int_equal(r.rank, RP_ROLE_MANAGER);
+    assert_string_equal(r.access_role, "");
+    /* An overridden built-in role is still itself, whatever base is read. */
+    rp_auth_role_resolve("user", "user", &r);
+    assert_int_equal(r.rank, RP_ROLE_USER);
+    assert_string_equal(r.access_role, "");
+    rp_auth_role_resolve("sales_rep", "manager", &r);
+    assert_int_equal(r.rank, RP_ROLE_MANAGER);
+    assert_string_equal(r.access_role, "sales_rep");
+    rp_auth_role_resolve("auditor", "readonly", &r);
+    assert_int_equal(r.rank, RP_ROLE_READONLY);
+    assert_string_equal(r.access_role, "auditor");
+    /* Gone: the lowest rank, and the name, which then grants nothing. */
+    rp_auth_role_resolve("vanished", NULL, &r);
+    assert_int_equal(r.rank, RP_ROLE_READONLY);
+    assert_string_equal(r.access_role, "vanished");
+    /* Never admin through a custom role, never anything for garbage. */
+    rp_auth_role_resolve("boss", "admin", &r);
+    assert_int_equal(r.rank, RP_ROLE_READONLY);
+    rp_auth_role_resolve("Not A Role", "user", &r);
+    assert_int_equal(r.rank, RP_ROLE_NONE);
+    assert_string_equal(r.access_role, "");
+    rp_auth_role_resolve(NULL, NULL, &r);
+    assert_int_equal(r.rank, RP_ROLE_NONE);
+}
+
 static void missing_or_bad_claims(void **state)
 {
     const char *required[] = {"sub", "tid", "role", "jti", "exp", "nbf", "iat"};
@@ -488,6 +577,8 @@ int main(void)
         cmocka_unit_test(wrong_key),
         cmocka_unit_test(wrong_issuer_and_audience),
         cmocka_unit_test(missing_or_bad_claims),
+        cmocka_unit_test(access_role_claim),
+        cmocka_unit_test(stored_roles_resolved),
         cmocka_unit_test(garbage),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
