@@ -24,6 +24,7 @@ static const char HELP[] =
     "  user passwd --tenant SLUG --email EMAIL [--password-stdin]\n"
     "                                     set a user's password\n"
     "  user list --tenant SLUG            list a tenant's users\n"
+    "  module list|enable|disable|new     manage modules (see 'rapport module --help')\n"
     "  version                            print the version\n"
     "\n"
     "Options of every command that uses the database:\n"
@@ -118,6 +119,8 @@ int rp_cli_main(int argc, char **argv)
         return rp_cli_tenant(&g, rest, rargv);
     if (strcmp(cmd, "user") == 0)
         return rp_cli_user(&g, rest, rargv);
+    if (strcmp(cmd, "module") == 0)
+        return rp_cli_module(&g, rest, rargv);
     if (strcmp(cmd, "version") == 0)
         return version(rest, rargv);
     if (strcmp(cmd, "help") == 0) {

@@ -78,6 +78,9 @@ int rp_cli_tenant(const rp_cli_globals_t *g, int argc, char **argv);
 /* `rapport user add|passwd|list`. */
 int rp_cli_user(const rp_cli_globals_t *g, int argc, char **argv);
 
+/* `rapport module list|enable|disable|new` (cmd_module.c). */
+int rp_cli_module(const rp_cli_globals_t *g, int argc, char **argv);
+
 /* The options every database command accepts, for option tables. */
 #define RP_CLI_DB_OPTS                                                                             \
     {"--data-dir", true, NULL},                                                                    \

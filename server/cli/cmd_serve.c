@@ -6,7 +6,9 @@
 
 #include "cli/cli.h"
 #include "core/app.h"
+#include "http/router.h"
 #include "http/server.h"
+#include "modules/modules.h"
 #include "records/housekeeping.h"
 #include "records/meta.h"
 
@@ -111,6 +113,15 @@ int rp_cli_serve(const rp_cli_globals_t *g, int argc, char **argv)
     if (s.migrations_applied > 0)
         fprintf(stderr, "rapport: applied %d migration%s\n", s.migrations_applied,
                 s.migrations_applied == 1 ? "" : "s");
+    /* Modules load before serving; one that cannot is refused in the log
+     * and the server serves on without it. Their migrations need the
+     * owner's connection. */
+    if (rp_modules_load_dir(rp_modules_dir()) != RP_OK || rp_modules_install(s.db) != RP_OK) {
+        rp_modules_unload_all();
+        rp_config_free(&app.cfg);
+        rp_cli_session_close(&s);
+        return rp_cli_fail(cmd, "cannot load the modules (see the lines above)");
+    }
     /* Workers open their own connections; the owner's is not needed while
      * serving. */
     rp_db_close(s.db);
@@ -118,6 +129,7 @@ int rp_cli_serve(const rp_cli_globals_t *g, int argc, char **argv)
     if (check_serving_role(&s, err, sizeof err) != RP_OK ||
         rp_config_load_secret(&app.cfg, err, sizeof err) != RP_OK) {
         code = rp_cli_fail(cmd, "%s", err);
+        rp_modules_unload_all();
         rp_config_free(&app.cfg);
         rp_cli_session_close(&s);
         return code;
@@ -126,6 +138,8 @@ int rp_cli_serve(const rp_cli_globals_t *g, int argc, char **argv)
     app.app_set_role = s.app_set_role;
     s.app_conninfo = s.app_set_role = NULL; /* the app owns them now */
     rp_status_t st = rp_app_init(&app);
+    if (st == RP_OK)
+        st = rp_modules_mount(app.router);
     if (st != RP_OK) {
         code = rp_cli_fail(cmd, "cannot initialise the server: %s", rp_status_name(st));
         goto out;
@@ -150,6 +164,7 @@ int rp_cli_serve(const rp_cli_globals_t *g, int argc, char **argv)
         code = rp_cli_fail(cmd, "could not serve (%s; see the lines above)", rp_status_name(st));
 out:
     rp_app_free(&app);
+    rp_modules_unload_all(); /* after the router that borrowed their routes */
     rp_cli_session_close(&s);
     return code;
 }

@@ -1,0 +1,363 @@
+/* Modules end to end: the real server loads the example module and refuses
+ * the broken ones with one log line each while it serves on; tenants enable
+ * and disable modules through the API and the CLI; a module's actions
+ * answer 404 to a tenant without it; and a module scaffolded by
+ * `rapport module new` builds with CMake and loads as it is. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "it.h"
+#include "rapport/module.h"
+
+#define PASSWORD "modules-password-1"
+
+static char moddir[1024];
+
+static void link_into(const char *from_dir, const char *name)
+{
+    char src[2048], dst[2048];
+    snprintf(src, sizeof src, "%s/%s", from_dir, name);
+    snprintf(dst, sizeof dst, "%s/%s", moddir, name);
+    if (access(src, F_OK) == 0 && symlink(src, dst) != 0)
+        RP_IT_FAIL("cannot link %s to %s", src, dst);
+}
+
+static void start_server(void)
+{
+    rp_it_server_start(rp_it_fmt("RAPPORT_MODULE_DIR=%s", moddir), NULL);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(moddir, sizeof moddir, "%s/modules", rp_it_dir());
+    if (mkdir(moddir, 0755) != 0)
+        RP_IT_FAIL("cannot create %s", moddir);
+    /* The example module with its migrations, and the ones to refuse. */
+    link_into(RAPPORT_MODULE_OUTPUT_DIR, "example.so");
+    link_into(RAPPORT_MODULE_OUTPUT_DIR, "example");
+    const char *bad[] = {"badabi.so",   "nosym.so", "orphan.so",      "failinit.so",
+                         "badtable.so", "badtable", "needsexample.so"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        link_into(RAPPORT_TEST_MODULE_DIR, bad[i]);
+    rp_it_pg_start();
+    start_server();
+    rp_it_tenant_create("alpha", "Alpha Ltd");
+    rp_it_tenant_create("beta", "Beta GmbH");
+    rp_it_user_add("alpha", "admin@alpha.test", "admin", PASSWORD);
+    rp_it_user_add("alpha", "rep@alpha.test", "user", PASSWORD);
+    rp_it_user_add("beta", "admin@beta.test", "admin", PASSWORD);
+    rp_it_test_teardown(NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    rp_it_server_stop();
+    rp_it_pg_stop();
+    return 0;
+}
+
+/* The one log line about module name that contains "refused". */
+static const char *refusal(const char *log, const char *name)
+{
+    char needle[128];
+    snprintf(needle, sizeof needle, "module %s (", name);
+    const char *p = log;
+    while ((p = strstr(p, needle)) != NULL) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        const char *line = rp_it_fmt("%.*s", (int)len, p);
+        if (strstr(line, "refused:") != NULL)
+            return line;
+        p += strlen(needle);
+    }
+    RP_IT_FAIL("no refusal line for module %s in the server log", name);
+}
+
+static void bad_modules_refused_example_loaded(void **state)
+{
+    (void)state;
+    const char *log = rp_it_server_log();
+    const char *abi = refusal(log, "badabi");
+    assert_non_null(strstr(abi, "badabi.so"));
+    assert_non_null(strstr(abi, rp_it_fmt("built for ABI %d.0", RAPPORT_ABI_MAJOR + 1)));
+    assert_non_null(
+        strstr(abi, rp_it_fmt("this server has ABI %d.%d", RAPPORT_ABI_MAJOR, RAPPORT_ABI_MINOR)));
+    assert_non_null(strstr(refusal(log, "nosym"), "missing symbol rapport_module_init"));
+    assert_non_null(strstr(refusal(log, "orphan"), "dependency 'nosuchmodule'"));
+    assert_non_null(strstr(refusal(log, "failinit"), "init failed"));
+    assert_non_null(strstr(refusal(log, "badtable"), "badtable_leaky"));
+    assert_non_null(strstr(log, "module example 1.0.0 loaded"));
+    assert_non_null(strstr(log, "module needsexample 1.0.0 loaded"));
+    /* The refused migration left nothing; the example's table is a
+     * tenant table with forced row-level security. */
+    assert_string_equal(
+        rp_it_sql("SELECT count(*) FROM pg_class WHERE relname = $1", "badtable_leaky", NULL), "0");
+    assert_string_equal(rp_it_sql("SELECT relrowsecurity AND relforcerowsecurity FROM pg_class "
+                                  "WHERE relname = $1",
+                                  "example_greeting_stats", NULL),
+                        "t");
+    assert_string_equal(
+        rp_it_sql("SELECT string_agg(module, ',' ORDER BY module) FROM module_installs", NULL),
+        "example,needsexample");
+    assert_string_equal(
+        rp_it_sql("SELECT name FROM module_migrations WHERE module = $1", "example", NULL),
+        "0001_greeting_stats.sql");
+    /* The core's bookkeeping lists the core's files only. */
+    assert_string_equal(
+        rp_it_sql("SELECT count(*) FROM rapport_migrations WHERE name LIKE 'modules/%'", NULL),
+        "0");
+    /* The failed init's action does not exist. */
+    const char *admin = rp_it_token("alpha", "admin@alpha.test", PASSWORD);
+    RP_IT_EXPECT_PROBLEM(rp_it_get("/api/v1/m/failinit/never", admin), 404, "not_found");
+}
+
+static json_t *find_module(rp_it_resp_t *r, const char *name)
+{
+    json_t *items = json_object_get(r->json, "items");
+    size_t i;
+    json_t *m;
+    json_array_foreach(items, i, m)
+    {
+        if (strcmp(json_string_value(json_object_get(m, "name")), name) == 0)
+            return m;
+    }
+    return NULL;
+}
+
+static void list_shows_loaded_modules(void **state)
+{
+    (void)state;
+    const char *rep = rp_it_token("alpha", "rep@alpha.test", PASSWORD);
+    rp_it_resp_t *r = rp_it_get("/api/v1/modules", rep);
+    RP_IT_EXPECT_STATUS(r, 200);
+    assert_int_equal(json_array_size(json_object_get(r->json, "items")), 2);
+    json_t *ex = find_module(r, "example");
+    assert_non_null(ex);
+    assert_false(json_is_true(json_object_get(ex, "enabled")));
+    assert_string_equal(json_string_value(json_object_get(ex, "version")), "1.0.0");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(ex, "objects"), 0)),
+                        "greeting");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(ex, "jobs"), 0), "schedule")),
+                        "0 3 * * *");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(ex, "lua_functions"), 0)),
+                        "shout");
+    assert_int_equal(json_array_size(json_object_get(ex, "actions")), 2);
+    json_t *needs = find_module(r, "needsexample");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(needs, "depends"), 0)),
+                        "example");
+    RP_IT_EXPECT_PROBLEM(rp_it_get("/api/v1/modules", NULL), 401, NULL);
+}
+
+static void action_follows_enable_and_disable(void **state)
+{
+    (void)state;
+    const char *admin = rp_it_token("alpha", "admin@alpha.test", PASSWORD);
+    const char *rep = rp_it_token("alpha", "rep@alpha.test", PASSWORD);
+    const char *beta = rp_it_token("beta", "admin@beta.test", PASSWORD);
+    rp_it_resp_t *before = rp_it_get("/api/v1/m/example/hello", rep);
+    RP_IT_EXPECT_PROBLEM(before, 404, "not_found");
+    /* Exactly like a path that does not exist. */
+    rp_it_resp_t *none = rp_it_get("/api/v1/m/example/nothing-here", rep);
+    assert_string_equal(rp_it_jstr(before, "detail"), rp_it_jstr(none, "detail"));
+
+    RP_IT_EXPECT_PROBLEM(rp_it_send("POST", "/api/v1/modules/example/enable", rep, NULL), 403,
+                         "forbidden");
+    rp_it_resp_t *en = rp_it_send("POST", "/api/v1/modules/example/enable", admin, NULL);
+    RP_IT_EXPECT_STATUS(en, 200);
+    assert_true(json_is_true(json_object_get(en->json, "enabled")));
+    /* Enabling twice is fine. */
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/example/enable", admin, NULL), 200);
+
+    rp_it_resp_t *hello = rp_it_get("/api/v1/m/example/hello", rep);
+    RP_IT_EXPECT_STATUS(hello, 200);
+    assert_string_equal(rp_it_jstr(hello, "module"), "example");
+    assert_string_equal(rp_it_jstr(hello, "greeting"), "hello");
+    assert_string_equal(rp_it_jstr(hello, "role"), "user");
+    assert_string_equal(rp_it_jstr(hello, "user_id"), rp_it_user_id("alpha", "rep@alpha.test"));
+    assert_string_equal(rp_it_jstr(hello, "tenant_id"), rp_it_tenant_id("alpha"));
+    /* The tenant's setting reaches the module. */
+    rp_it_sql("UPDATE tenants SET settings = settings || '{\"example_greeting\": \"bonjour\"}' "
+              "WHERE slug = $1",
+              "alpha", NULL);
+    assert_string_equal(rp_it_jstr(rp_it_get("/api/v1/m/example/hello", rep), "greeting"),
+                        "bonjour");
+    /* Another tenant does not have it. */
+    RP_IT_EXPECT_PROBLEM(rp_it_get("/api/v1/m/example/hello", beta), 404, "not_found");
+    rp_it_resp_t *list = rp_it_get("/api/v1/modules", beta);
+    assert_false(json_is_true(json_object_get(find_module(list, "example"), "enabled")));
+    list = rp_it_get("/api/v1/modules", rep);
+    json_t *ex = find_module(list, "example");
+    assert_true(json_is_true(json_object_get(ex, "enabled")));
+    assert_true(json_is_string(json_object_get(ex, "enabled_at")));
+
+    rp_it_resp_t *dis = rp_it_send("POST", "/api/v1/modules/example/disable", admin, NULL);
+    RP_IT_EXPECT_STATUS(dis, 200);
+    assert_false(json_is_true(json_object_get(dis->json, "enabled")));
+    RP_IT_EXPECT_PROBLEM(rp_it_get("/api/v1/m/example/hello", rep), 404, "not_found");
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/example/disable", admin, NULL), 200);
+}
+
+static void dependencies_are_enforced(void **state)
+{
+    (void)state;
+    const char *admin = rp_it_token("alpha", "admin@alpha.test", PASSWORD);
+    rp_it_resp_t *r = rp_it_send("POST", "/api/v1/modules/needsexample/enable", admin, NULL);
+    RP_IT_EXPECT_PROBLEM(r, 409, "dependency_not_enabled");
+    assert_non_null(strstr(rp_it_jstr(r, "detail"), "example"));
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/example/enable", admin, NULL), 200);
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/needsexample/enable", admin, NULL),
+                        200);
+    r = rp_it_send("POST", "/api/v1/modules/example/disable", admin, NULL);
+    RP_IT_EXPECT_PROBLEM(r, 409, "module_required");
+    assert_non_null(strstr(rp_it_jstr(r, "detail"), "needsexample"));
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/needsexample/disable", admin, NULL),
+                        200);
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/example/disable", admin, NULL), 200);
+}
+
+/* The example's welcome action goes through the host API's records
+ * functions and its own table: the records' own validation answers, the
+ * account is a real record with history, and the module table counts per
+ * user under row-level security. */
+static void host_api_writes_records(void **state)
+{
+    (void)state;
+    const char *admin = rp_it_token("alpha", "admin@alpha.test", PASSWORD);
+    const char *rep = rp_it_token("alpha", "rep@alpha.test", PASSWORD);
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/example/enable", admin, NULL), 200);
+    rp_it_resp_t *r = rp_it_send("POST", "/api/v1/m/example/welcome", rep, "{\"name\": \"Acme\"}");
+    RP_IT_EXPECT_STATUS(r, 201);
+    json_t *acc = json_object_get(r->json, "account");
+    const char *id = json_string_value(json_object_get(acc, "id"));
+    assert_non_null(id);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(acc, "fields"), "name")),
+                        "Acme");
+    assert_string_equal(json_string_value(json_object_get(acc, "owner_id")),
+                        rp_it_user_id("alpha", "rep@alpha.test"));
+    assert_int_equal(json_integer_value(json_object_get(r->json, "welcomes")), 1);
+    assert_int_equal(json_integer_value(json_object_get(r->json, "same_name")), 1);
+    r = rp_it_send("POST", "/api/v1/m/example/welcome", rep, "{\"name\": \"Acme\"}");
+    RP_IT_EXPECT_STATUS(r, 201);
+    assert_int_equal(json_integer_value(json_object_get(r->json, "welcomes")), 2);
+    assert_int_equal(json_integer_value(json_object_get(r->json, "same_name")), 2);
+    /* The record is the REST API's, with its history. */
+    RP_IT_EXPECT_STATUS(rp_it_get(rp_it_fmt("/api/v1/records/account/%s", id), rep), 200);
+    RP_IT_EXPECT_STATUS(rp_it_get(rp_it_fmt("/api/v1/records/account/%s/history", id), rep), 200);
+    /* The records' validation refuses, with its per-field errors, and
+     * nothing is written. */
+    r = rp_it_send("POST", "/api/v1/m/example/welcome", rep, "{}");
+    RP_IT_EXPECT_PROBLEM(r, 422, "validation_failed");
+    assert_true(json_is_string(json_object_get(json_object_get(r->json, "errors"), "name")));
+    RP_IT_EXPECT_PROBLEM(rp_it_send("POST", "/api/v1/m/example/welcome", rep, "[1]"), 400, NULL);
+    assert_string_equal(rp_it_sql("SELECT greetings FROM example_greeting_stats WHERE user_id = $1",
+                                  rp_it_user_id("alpha", "rep@alpha.test"), NULL),
+                        "2");
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/example/disable", admin, NULL), 200);
+    RP_IT_EXPECT_PROBLEM(
+        rp_it_send("POST", "/api/v1/m/example/welcome", rep, "{\"name\": \"Acme\"}"), 404,
+        "not_found");
+}
+
+static void unknown_module_is_404(void **state)
+{
+    (void)state;
+    const char *admin = rp_it_token("alpha", "admin@alpha.test", PASSWORD);
+    RP_IT_EXPECT_PROBLEM(rp_it_send("POST", "/api/v1/modules/nosuch/enable", admin, NULL), 404,
+                         "not_found");
+    /* A refused module is not there either. */
+    RP_IT_EXPECT_PROBLEM(rp_it_send("POST", "/api/v1/modules/badabi/enable", admin, NULL), 404,
+                         "not_found");
+    RP_IT_EXPECT_PROBLEM(rp_it_send("POST", "/api/v1/modules/Bad%20Name/disable", admin, NULL), 404,
+                         "not_found");
+}
+
+static void cli_lists_enables_and_disables(void **state)
+{
+    (void)state;
+    /* The CLI reads the build's module directory (the harness passes no
+     * RAPPORT_* setting of its own): the example module is there. */
+    char *out = NULL, *err = NULL;
+    assert_int_equal(rp_it_cli(&out, &err, "module", "list", NULL), 0);
+    assert_non_null(strstr(out, "example"));
+    assert_int_equal(rp_it_cli(&out, &err, "module", "enable", "example", "--tenant", "beta", NULL),
+                     0);
+    assert_non_null(strstr(out, "module example enabled for tenant beta"));
+    const char *beta = rp_it_token("beta", "admin@beta.test", PASSWORD);
+    RP_IT_EXPECT_STATUS(rp_it_get("/api/v1/m/example/hello", beta), 200);
+    assert_int_equal(rp_it_cli(&out, &err, "module", "list", "--tenant", "beta", NULL), 0);
+    assert_non_null(strstr(out, "ENABLED"));
+    assert_non_null(strstr(out, "yes"));
+    assert_int_equal(
+        rp_it_cli(&out, &err, "module", "disable", "example", "--tenant", "beta", NULL), 0);
+    RP_IT_EXPECT_PROBLEM(rp_it_get("/api/v1/m/example/hello", beta), 404, "not_found");
+    assert_int_equal(rp_it_cli(&out, &err, "module", "enable", "nosuch", "--tenant", "beta", NULL),
+                     1);
+    assert_non_null(strstr(err, "no module 'nosuch'"));
+    assert_int_equal(
+        rp_it_cli(&out, &err, "module", "enable", "example", "--tenant", "nosuch", NULL), 1);
+    assert_int_equal(rp_it_cli(&out, &err, "module", "enable", "example", NULL), 2);
+}
+
+static void scaffold_builds_and_loads(void **state)
+{
+    (void)state;
+    const char *src = rp_it_fmt("%s/src", rp_it_dir());
+    char *out = NULL, *err = NULL;
+    assert_int_equal(rp_it_cli(&out, &err, "module", "new", "demo2", "--dir", src, NULL), 0);
+    /* A second time refuses to overwrite. */
+    assert_int_equal(rp_it_cli(&out, &err, "module", "new", "demo2", "--dir", src, NULL), 1);
+    assert_int_equal(rp_it_cli(&out, &err, "module", "new", "Demo-2", "--dir", src, NULL), 2);
+    const char *build = rp_it_fmt("%s/src/demo2/build", rp_it_dir());
+    const char *cmd =
+        rp_it_fmt("cmake -S %s/demo2 -B %s > %s/cmake.log 2>&1 && cmake --build %s >> "
+                  "%s/cmake.log 2>&1",
+                  src, build, rp_it_dir(), build, rp_it_dir());
+    if (system(cmd) != 0)
+        RP_IT_FAIL("the scaffolded module does not build; see %s/cmake.log", rp_it_dir());
+    char from[2048], to[2048];
+    snprintf(from, sizeof from, "%s/demo2.so", build);
+    snprintf(to, sizeof to, "%s/demo2.so", moddir);
+    if (symlink(from, to) != 0)
+        RP_IT_FAIL("cannot link %s", from);
+    assert_int_equal(rp_it_server_stop(), 0);
+    start_server();
+    assert_non_null(strstr(rp_it_server_log(), "module demo2 0.1.0 loaded"));
+    const char *admin = rp_it_token("alpha", "admin@alpha.test", PASSWORD);
+    RP_IT_EXPECT_PROBLEM(rp_it_get("/api/v1/m/demo2/ping", admin), 404, "not_found");
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/demo2/enable", admin, NULL), 200);
+    rp_it_resp_t *r = rp_it_get("/api/v1/m/demo2/ping", admin);
+    RP_IT_EXPECT_STATUS(r, 200);
+    assert_string_equal(rp_it_jstr(r, "module"), "demo2");
+    assert_string_equal(rp_it_jstr(r, "tenant_id"), rp_it_tenant_id("alpha"));
+}
+
+static void server_exits_cleanly(void **state)
+{
+    (void)state;
+    assert_int_equal(rp_it_server_stop(), 0);
+    rp_it_server_assert_clean_log();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        RP_IT_TEST(bad_modules_refused_example_loaded),
+        RP_IT_TEST(list_shows_loaded_modules),
+        RP_IT_TEST(action_follows_enable_and_disable),
+        RP_IT_TEST(dependencies_are_enforced),
+        RP_IT_TEST(host_api_writes_records),
+        RP_IT_TEST(unknown_module_is_404),
+        RP_IT_TEST(cli_lists_enables_and_disables),
+        RP_IT_TEST(scaffold_builds_and_loads),
+        RP_IT_TEST(server_exits_cleanly),
+    };
+    RP_IT_RUN("modules", tests, setup, teardown);
+}

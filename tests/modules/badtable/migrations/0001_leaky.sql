@@ -1,0 +1,4 @@
+CREATE TABLE badtable_leaky (
+    tenant_id uuid NOT NULL,
+    secret text
+);
