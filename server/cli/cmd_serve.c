@@ -11,6 +11,7 @@
 #include "modules/modules.h"
 #include "records/housekeeping.h"
 #include "records/meta.h"
+#include "script/script.h"
 
 static const char HELP[] =
     "Usage: rapport serve [OPTIONS]\n"
@@ -157,7 +158,9 @@ int rp_cli_serve(const rp_cli_globals_t *g, int argc, char **argv)
         code = rp_cli_fail(cmd, "cannot start housekeeping: %s", rp_status_name(st));
         goto out;
     }
+    rp_script_scheduler_start(&app); /* a failure is logged; serving goes on */
     st = rp_server_run(&app);
+    rp_script_scheduler_stop();
     rp_housekeeping_stop();
     rp_meta_listener_stop();
     if (st != RP_OK)

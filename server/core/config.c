@@ -86,6 +86,7 @@ rp_status_t rp_config_from_env(rp_config_t *cfg, char *err, size_t errlen)
     cfg->access_ttl = 900;
     cfg->refresh_ttl = 30 * 24 * 3600;
     cfg->max_body = 4u << 20;
+    cfg->max_import = (size_t)64 << 20;
     cfg->shutdown_timeout = 10;
     cfg->housekeeping = 3600;
     cfg->password_min_length = 10;
@@ -124,20 +125,32 @@ rp_status_t rp_config_from_env(rp_config_t *cfg, char *err, size_t errlen)
     if ((v = getenv("RAPPORT_PWHASH")) && strcmp(v, "fast") == 0)
         cfg->pwhash_fast = 1;
     int max_body_kib = (int)(cfg->max_body >> 10);
+    int max_import_kib = (int)(cfg->max_import >> 10);
     if (env_int("RAPPORT_WORKERS", 1, 1024, &cfg->workers, err, errlen) ||
         env_int("RAPPORT_HTTP_THREADS", 1, 256, &cfg->http_threads, err, errlen) ||
         env_int("RAPPORT_ACCESS_TTL", 10, 86400, &cfg->access_ttl, err, errlen) ||
         env_int("RAPPORT_REFRESH_TTL", 60, 365 * 86400, &cfg->refresh_ttl, err, errlen) ||
         env_int("RAPPORT_MAX_BODY_KIB", 1, 1 << 20, &max_body_kib, err, errlen) ||
+        env_int("RAPPORT_MAX_IMPORT_KIB", 1, 1 << 21, &max_import_kib, err, errlen) ||
         env_int("RAPPORT_SHUTDOWN_TIMEOUT", 0, 3600, &cfg->shutdown_timeout, err, errlen) ||
         env_int("RAPPORT_HOUSEKEEPING_SECONDS", 0, 7 * 86400, &cfg->housekeeping, err, errlen) ||
         env_int("RAPPORT_PASSWORD_MIN_LENGTH", 8, 1024, &cfg->password_min_length, err, errlen) ||
         env_int("RAPPORT_LOGIN_MAX_FAILURES", 1, 1000000, &cfg->login_max_failures, err, errlen) ||
         env_int("RAPPORT_LOGIN_MAX_FAILURES_IP", 1, 1000000, &cfg->login_max_failures_ip, err,
                 errlen) ||
+        env_int("RAPPORT_SCRIPT_INSTRUCTIONS", 1000, 1 << 30, &cfg->script_instructions, err,
+                errlen) ||
+        env_int("RAPPORT_SCRIPT_TIMEOUT_MS", 1, 600000, &cfg->script_timeout_ms, err, errlen) ||
+        env_int("RAPPORT_SCRIPT_MEMORY_KIB", 256, 1 << 20, &cfg->script_memory_kib, err, errlen) ||
+        env_int("RAPPORT_SCRIPT_QUERIES", 1, 1000000, &cfg->script_queries, err, errlen) ||
+        env_int("RAPPORT_SCRIPT_RECORDS_READ", 1, 10000000, &cfg->script_reads, err, errlen) ||
+        env_int("RAPPORT_SCRIPT_RECORDS_WRITTEN", 1, 1000000, &cfg->script_writes, err, errlen) ||
+        env_int("RAPPORT_SCRIPT_CACHE", 1, 100000, &cfg->script_cache, err, errlen) ||
+        env_int("RAPPORT_SCRIPT_TICK_SECONDS", -1, 3600, &cfg->script_tick, err, errlen) ||
         env_int("RAPPORT_LOGIN_WINDOW", 1, 86400, &cfg->login_window, err, errlen))
         return RP_EINVAL;
     cfg->max_body = (size_t)max_body_kib << 10;
+    cfg->max_import = (size_t)max_import_kib << 10;
     return RP_OK;
 }
 

@@ -24,6 +24,7 @@ typedef struct rp_config {
     int access_ttl;            /* RAPPORT_ACCESS_TTL seconds, default 900 */
     int refresh_ttl;           /* RAPPORT_REFRESH_TTL seconds, default 30 days */
     size_t max_body;           /* RAPPORT_MAX_BODY bytes, default 4 MiB */
+    size_t max_import;         /* RAPPORT_MAX_IMPORT_KIB: bodies of import routes, 64 MiB */
     int shutdown_timeout;      /* RAPPORT_SHUTDOWN_TIMEOUT seconds to drain, default 10 */
     int housekeeping;          /* RAPPORT_HOUSEKEEPING_SECONDS between passes, 0: off; 3600 */
     int password_min_length;   /* RAPPORT_PASSWORD_MIN_LENGTH, default 10 */
@@ -31,6 +32,14 @@ typedef struct rp_config {
     int login_max_failures_ip; /* per client address within the window, default 50 */
     int login_window;          /* seconds, default 900 */
     int pwhash_fast;           /* RAPPORT_PWHASH=fast: cheaper argon2id for test suites */
+    int script_instructions;   /* RAPPORT_SCRIPT_INSTRUCTIONS per invocation; 0: 10,000,000 */
+    int script_timeout_ms;     /* RAPPORT_SCRIPT_TIMEOUT_MS per invocation; 0: 2000 */
+    int script_memory_kib;     /* RAPPORT_SCRIPT_MEMORY_KIB per Lua state; 0: 8192 */
+    int script_queries;        /* RAPPORT_SCRIPT_QUERIES per transaction; 0: 200 */
+    int script_reads;          /* RAPPORT_SCRIPT_RECORDS_READ per transaction; 0: 10,000 */
+    int script_writes;         /* RAPPORT_SCRIPT_RECORDS_WRITTEN per transaction; 0: 1000 */
+    int script_cache;          /* RAPPORT_SCRIPT_CACHE Lua states per worker; 0: 64 */
+    int script_tick;           /* RAPPORT_SCRIPT_TICK_SECONDS per tick; 0: 60, -1: off */
 } rp_config_t;
 
 /* Fills cfg with defaults and the RAPPORT_* environment. On a bad value it

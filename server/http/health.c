@@ -4,6 +4,7 @@
 #include "http/internal.h"
 #include "http/router.h"
 #include "records/routes.h"
+#include "script/script.h"
 
 static void healthz(rp_ctx_t *ctx)
 {
@@ -50,5 +51,6 @@ rp_status_t rp_routes_register_core(rp_router_t *r)
     st = rp_auth_routes_register(r);
     if (st != RP_OK)
         return st;
-    return rp_records_routes_register(r);
+    st = rp_records_routes_register(r);
+    return st == RP_OK ? rp_script_routes_register(r) : st;
 }
