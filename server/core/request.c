@@ -80,6 +80,14 @@ void rp_resp_problem_fields(rp_ctx_t *ctx, int status, const char *code, const c
     json_decref(errors);
 }
 
+void rp_resp_reset(rp_ctx_t *ctx)
+{
+    ctx->res.status = 0;
+    ctx->res.content_type = NULL;
+    ctx->res.nheaders = 0;
+    rp_buf_reset(&ctx->res.body);
+}
+
 void rp_resp_problem(rp_ctx_t *ctx, int status, const char *code, const char *detail)
 {
     rp_resp_problem_fields(ctx, status, code, detail, NULL);

@@ -96,6 +96,15 @@ typedef struct rp_ctx {
     struct rp_db *db;         /* the worker's connection; NULL on an HTTP thread */
     const struct rp_app *app; /* process-wide state: config, keys */
     const char *tenant_slug;  /* set by handlers that learn it, for the access log */
+    /* Set when the request runs again because its first run used stale
+     * metadata: the snapshot's version is then read, not assumed. */
+    bool metadata_recheck;
+    /* The scripting engine's state for this request (server/script), in
+     * the pool; NULL until a script runs. */
+    void *script;
+    /* The HTTP layer's handle on the request, for streamed responses; NULL
+     * when the context did not come from the HTTP server. */
+    void *transport;
 } rp_ctx_t;
 
 /* Parses a role name ("admin", "manager", "user", "readonly"). */
@@ -107,6 +116,10 @@ const char *rp_role_name(rp_role_t role);
 /* Adds a response header; name and value must outlive the context (use the
  * pool). Returns RP_ELIMIT past RP_MAX_RESP_HEADERS. */
 rp_status_t rp_resp_header(rp_ctx_t *ctx, const char *name, const char *value);
+
+/* Forgets the response built so far (status, headers, body), for a
+ * request that runs its handler again. */
+void rp_resp_reset(rp_ctx_t *ctx);
 
 /* Answers with a JSON document (steals the reference to body). */
 void rp_resp_json(rp_ctx_t *ctx, int status, json_t *body);
@@ -134,6 +147,31 @@ json_t *rp_req_json_object(rp_ctx_t *ctx);
 
 /* The value of query parameter name, percent-decoded into the pool, or NULL. */
 const char *rp_req_query_param(rp_ctx_t *ctx, const char *name);
+
+/* Streamed responses, for answers too large to build in memory (exports).
+ * A handler calls rp_resp_stream_begin once, then rp_resp_stream_write any
+ * number of times, then rp_resp_stream_end; the body goes out with chunked
+ * transfer encoding while the handler is still producing it. Headers set
+ * with rp_resp_header before begin are sent; nothing set on ctx->res after
+ * begin is. Once begun, the status cannot change: a handler that fails
+ * midway returns without calling end, and the client sees the response cut
+ * short (an incomplete chunked body), never a truncated body that looks
+ * whole. */
+
+/* Starts the response with status and content_type (which must outlive the
+ * context, as for rp_resp_header). RP_EINVAL when the request cannot stream
+ * (it did not come through the HTTP server) or already does, RP_ENOMEM. */
+rp_status_t rp_resp_stream_begin(rp_ctx_t *ctx, int status, const char *content_type);
+
+/* Queues len bytes of body. Blocks while the client is slower than the
+ * handler (a bounded amount is kept in memory, so a slow reader slows the
+ * export instead of filling the server). RP_EIO once the client has gone
+ * away: the handler should stop. */
+rp_status_t rp_resp_stream_write(rp_ctx_t *ctx, const void *data, size_t len);
+
+/* Ends the body: what was queued is sent, then the end of the response.
+ * RP_EIO when the client has gone away. */
+rp_status_t rp_resp_stream_end(rp_ctx_t *ctx);
 
 /* Answers 403 and returns false unless the caller has at least role. */
 bool rp_req_require_role(rp_ctx_t *ctx, rp_role_t role);

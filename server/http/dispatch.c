@@ -4,8 +4,11 @@
 #include <strings.h>
 
 #include "auth/auth.h"
+#include "core/app.h"
 #include "core/log.h"
+#include "http/internal.h"
 #include "http/router.h"
+#include "script/script.h"
 
 /* Returns the credential after "Bearer ", or NULL. */
 static const char *bearer(const char *authorization)
@@ -50,6 +53,19 @@ bool rp_dispatch_authenticate(rp_ctx_t *ctx)
     return true;
 }
 
+bool rp_dispatch_body_allowed(rp_ctx_t *ctx, size_t len)
+{
+    const rp_config_t *cfg = &ctx->app->cfg;
+    size_t limit = (ctx->route->flags & RP_ROUTE_LARGE_BODY) ? cfg->max_import : cfg->max_body;
+    if (len <= limit)
+        return true;
+    char *detail =
+        rp_pool_printf(&ctx->pool, "the request body is larger than %zu KiB", limit >> 10);
+    rp_resp_problem(ctx, 413, "payload_too_large",
+                    detail ? detail : "the request body is too large");
+    return false;
+}
+
 void rp_dispatch_run(rp_ctx_t *ctx, rp_db_t *db)
 {
     ctx->db = db;
@@ -83,6 +99,24 @@ void rp_dispatch_run(rp_ctx_t *ctx, rp_db_t *db)
         }
     }
     rt->handler(ctx);
+    const rp_task_t *task = ctx->transport;
+    if (tx && rp_db_in_tx(db) && (task == NULL || task->stream == NULL)) {
+        /* An answer built from a cached snapshot alone is checked now; one
+         * built on stale metadata is undone and the request runs once more,
+         * reading the version this time. */
+        rp_db_settle(db);
+        if (rp_db_stale(db)) {
+            rp_db_rollback(db);
+            rp_resp_reset(ctx);
+            ctx->metadata_recheck = true;
+            st = rp_db_begin(db, ctx->principal.tenant_id);
+            if (st != RP_OK) {
+                rp_resp_fail(ctx, st);
+                return;
+            }
+            rt->handler(ctx);
+        }
+    }
     if (ctx->res.status == 0)
         rp_resp_problem(ctx, 500, "internal", "the handler gave no answer");
     if (tx && rp_db_in_tx(db)) {
@@ -99,4 +133,7 @@ void rp_dispatch_run(rp_ctx_t *ctx, rp_db_t *db)
         rp_log_warn("route %s left a transaction open; rolled back", rt->pattern);
         rp_db_rollback(db);
     }
+    /* Trigger runs are logged whether the request committed or not. */
+    if (ctx->script != NULL)
+        rp_script_runs_flush(ctx);
 }

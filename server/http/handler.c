@@ -151,9 +151,17 @@ static void finish(rp_task_t *t)
     rp_loop_t *loop = t->loop;
     rp_ctx_t *c = &t->ctx;
     double secs = elapsed(&t->started);
-    if (c->res.status == 0)
+    size_t bytes = c->res.body.len;
+    bool streamed = t->stream != NULL;
+    if (streamed)
+        bytes = rp_http_stream_task_done(t); /* the response went out as a stream */
+    else if (c->res.status == 0)
         rp_resp_problem(c, 500, "internal", "no response");
     h2o_req_t *req = t->req;
+    if (req != NULL && streamed) {
+        t->guard->task = NULL;
+        req = NULL;
+    }
     if (req != NULL) {
         t->guard->task = NULL;
         req->res.status = c->res.status;
@@ -179,7 +187,7 @@ static void finish(rp_task_t *t)
     }
     rp_metrics_observe(c->route ? c->route->pattern : "unmatched",
                        c->req.method_name ? c->req.method_name : "OTHER", c->res.status, secs);
-    access_log(t, secs, c->res.body.len);
+    access_log(t, secs, bytes);
     loop->inflight--;
     atomic_fetch_sub(&loop->server->inflight, 1);
     task_free(t);
@@ -190,7 +198,7 @@ void rp_http_run_task(void *job, rp_db_t *db, void *arg)
     rp_task_t *t = job;
     rp_dispatch_run(&t->ctx, db);
     t->ctx.db = NULL;
-    h2o_multithread_send_message(&t->loop->done_receiver, &t->msg);
+    h2o_multithread_send_message(&t->loop->done_receiver, &t->msg.msg);
 }
 
 void rp_http_drop_task(void *job, void *arg)
@@ -198,7 +206,7 @@ void rp_http_drop_task(void *job, void *arg)
     rp_task_t *t = job;
     rp_resp_problem(&t->ctx, 503, "shutting_down", "the server is shutting down");
     rp_resp_header(&t->ctx, "Retry-After", "1");
-    h2o_multithread_send_message(&t->loop->done_receiver, &t->msg);
+    h2o_multithread_send_message(&t->loop->done_receiver, &t->msg.msg);
 }
 
 void rp_http_on_tasks_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
@@ -207,7 +215,11 @@ void rp_http_on_tasks_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t 
         h2o_multithread_message_t *m =
             H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
         h2o_linklist_unlink(&m->link);
-        finish(H2O_STRUCT_FROM_MEMBER(rp_task_t, msg, m));
+        rp_loop_msg_t *lm = H2O_STRUCT_FROM_MEMBER(rp_loop_msg_t, msg, m);
+        if (lm->kind == RP_LOOP_MSG_STREAM)
+            rp_http_stream_on_message(lm);
+        else
+            finish(H2O_STRUCT_FROM_MEMBER(rp_task_t, msg, lm));
     }
 }
 
@@ -229,6 +241,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     atomic_fetch_add(&srv->inflight, 1);
     rp_ctx_t *c = &t->ctx;
     c->app = srv->app;
+    c->transport = t;
+    t->msg.kind = RP_LOOP_MSG_TASK;
 
     t->guard = h2o_mem_alloc_shared(&req->pool, sizeof(rp_task_guard_t), on_guard_dispose);
     t->guard->task = t;
@@ -265,14 +279,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     if (c->req.request_id[0] == '\0')
         rp_uuid_v7(c->req.request_id);
     peer_address(req, c->req.client_addr, sizeof c->req.client_addr);
-    if (req->entity.base != NULL) {
-        /* The worker may outlive the h2o request (client gone), so it gets
-         * its own copy of the body. */
-        c->req.body = rp_pool_strndup(&c->pool, req->entity.base, req->entity.len);
-        c->req.body_len = req->entity.len;
-    }
-    if (c->req.path == NULL || c->req.query == NULL ||
-        (req->entity.base != NULL && c->req.body == NULL)) {
+    if (c->req.path == NULL || c->req.query == NULL) {
         rp_resp_fail(c, RP_ENOMEM);
         finish(t);
         return 0;
@@ -308,6 +315,21 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         rp_resp_fail(c, st);
         finish(t);
         return 0;
+    }
+    if (req->entity.base != NULL) {
+        if (!rp_dispatch_body_allowed(c, req->entity.len)) {
+            finish(t);
+            return 0;
+        }
+        /* The worker may outlive the h2o request (client gone), so it gets
+         * its own copy of the body. */
+        c->req.body = rp_pool_strndup(&c->pool, req->entity.base, req->entity.len);
+        c->req.body_len = req->entity.len;
+        if (c->req.body == NULL) {
+            rp_resp_fail(c, RP_ENOMEM);
+            finish(t);
+            return 0;
+        }
     }
     if (!rp_dispatch_authenticate(c)) {
         finish(t);

@@ -14,15 +14,26 @@
 #include "core/worker.h"
 
 typedef struct rp_loop rp_loop_t;
+typedef struct rp_stream rp_stream_t;
+
+/* What workers hand back to a loop through its done receiver: a finished
+ * task, or news of a streamed response. One receiver for both keeps them
+ * in the order they were sent. */
+enum { RP_LOOP_MSG_TASK, RP_LOOP_MSG_STREAM };
+typedef struct rp_loop_msg {
+    h2o_multithread_message_t msg;
+    int kind;
+} rp_loop_msg_t;
 
 /* One request travelling from an HTTP thread to a worker and back. */
 typedef struct rp_task {
-    h2o_multithread_message_t msg; /* how the worker hands it back */
+    rp_loop_msg_t msg; /* how the worker hands it back */
     rp_ctx_t ctx;
     rp_loop_t *loop;
     h2o_req_t *req; /* NULL once the client has gone away */
     struct rp_task_guard *guard;
     struct timespec started;
+    rp_stream_t *stream; /* set by the worker when the response is streamed */
 } rp_task_t;
 
 /* Lives in the h2o request pool; its dispose callback tells the task that the
@@ -44,7 +55,8 @@ struct rp_loop {
     h2o_multithread_receiver_t done_receiver;    /* finished tasks */
     h2o_multithread_receiver_t control_receiver; /* shutdown */
     h2o_multithread_message_t stop_msg;
-    long inflight; /* touched only by this loop's thread */
+    long inflight;          /* touched only by this loop's thread */
+    h2o_linklist_t streams; /* streamed responses being sent; this thread only */
     /* Access-log lines waiting to be written: flushed at 16 KiB, after
      * 100 ms, and when the loop stops. */
     rp_buf_t log_buf;
@@ -85,6 +97,20 @@ void rp_http_drop_task(void *job, void *arg);
 
 /* The loop-side receiver of finished tasks. */
 void rp_http_on_tasks_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages);
+
+/* On the loop thread: news from a worker about a stream (started, data
+ * queued, ended); m is the stream's message. */
+void rp_http_stream_on_message(rp_loop_msg_t *m);
+
+/* On the loop thread, when the worker is done with task t whose response
+ * was streamed: ends the stream (cut short if the handler never ended it)
+ * and gives up the task's hold on it. Returns the bytes of body queued, for
+ * the access log. */
+size_t rp_http_stream_task_done(rp_task_t *t);
+
+/* On the loop thread at the shutdown deadline: every stream still being
+ * sent counts as gone, so handlers blocked writing to it return. */
+void rp_http_stream_abort_all(rp_loop_t *loop);
 
 /* Adds the problem filter that rewrites h2o's own plain-text errors (413 and
  * friends) into RFC 9457 documents. */

@@ -11,6 +11,9 @@ enum {
     RP_ROUTE_PUBLIC = 1, /* no credentials needed */
     RP_ROUTE_INLINE = 2, /* runs on the HTTP thread: must not block (no DB) */
     RP_ROUTE_NO_TX = 4,  /* the handler opens its own transaction(s) */
+    /* Bodies up to RAPPORT_MAX_IMPORT_KIB instead of RAPPORT_MAX_BODY_KIB
+     * (file imports); every other route refuses larger ones with 413. */
+    RP_ROUTE_LARGE_BODY = 8,
 };
 
 typedef struct rp_route {

@@ -104,6 +104,7 @@ static rp_status_t loop_init(rp_server_t *srv, rp_loop_t *loop, int index, char 
     loop->queue = h2o_multithread_create_queue(loop->evloop);
     h2o_multithread_register_receiver(loop->queue, &loop->done_receiver, rp_http_on_tasks_done);
     h2o_multithread_register_receiver(loop->queue, &loop->control_receiver, on_control);
+    h2o_linklist_init_anchor(&loop->streams);
     int fd = open_listener(srv->app->cfg.listen_host, srv->app->cfg.listen_port, err, errlen);
     if (fd < 0)
         return RP_EIO;
@@ -189,6 +190,9 @@ static void *loop_main(void *p)
     if (loop->inflight > 0)
         rp_log_warn("loop %d: %ld requests still running at the shutdown deadline", loop->index,
                     loop->inflight);
+    /* Handlers still streaming to clients that do not read would keep
+     * their workers (and the shutdown) waiting: their writes fail now. */
+    rp_http_stream_abort_all(loop);
 
     pthread_mutex_lock(&srv->phase_lock);
     srv->loops_drained++;
@@ -247,7 +251,11 @@ rp_status_t rp_server_run(rp_app_t *app)
     signal(SIGPIPE, SIG_IGN);
 
     h2o_config_init(&srv->globalconf);
-    srv->globalconf.max_request_entity_size = app->cfg.max_body;
+    /* h2o reads a whole body before any handler runs, so its limit is the
+     * larger of the two; routes without RP_ROUTE_LARGE_BODY refuse bodies
+     * above max_body once routed (handler.c). */
+    srv->globalconf.max_request_entity_size =
+        app->cfg.max_import > app->cfg.max_body ? app->cfg.max_import : app->cfg.max_body;
     srv->globalconf.server_name = h2o_iovec_init(H2O_STRLIT("rapport"));
     h2o_hostconf_t *host =
         h2o_config_register_host(&srv->globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);

@@ -12,6 +12,7 @@ rp_status_t rp_records_routes_register(rp_router_t *r)
     if (st == RP_OK)
         st = rp_records_search_routes_register(r);
     if (st == RP_OK)
+        st = rp_records_import_routes_register(r);
     if (st == RP_OK)
         st = rp_records_roles_routes_register(r);
     return st;

@@ -12,6 +12,7 @@ rp_status_t rp_records_crud_routes_register(rp_router_t *r);
 rp_status_t rp_records_query_routes_register(rp_router_t *r);
 rp_status_t rp_records_openapi_routes_register(rp_router_t *r);
 rp_status_t rp_records_search_routes_register(rp_router_t *r);
+rp_status_t rp_records_import_routes_register(rp_router_t *r);
 rp_status_t rp_records_roles_routes_register(rp_router_t *r);
 
 #endif
