@@ -5,6 +5,7 @@
 
 #include "core/uuid.h"
 #include "records/crud_internal.h"
+#include "script/script.h"
 
 rp_status_t rp_crud_refuse(rp_crud_fail_t *fail, int status, const char *code, json_t *errors,
                            const char *fmt, ...)
@@ -28,6 +29,17 @@ void rp_crud_fail_clear(rp_crud_fail_t *fail)
 
 void rp_crud_fail_answer(rp_ctx_t *ctx, rp_crud_fail_t *fail)
 {
+    if (fail->limit[0] != '\0') {
+        /* A script limit answers with its own "limit" member. */
+        rp_script_refusal_t r = {.status = fail->status, .errors = fail->errors};
+        snprintf(r.code, sizeof r.code, "%s", fail->code ? fail->code : "script_limit");
+        snprintf(r.detail, sizeof r.detail, "%s", fail->detail);
+        snprintf(r.limit, sizeof r.limit, "%s", fail->limit);
+        fail->errors = NULL;
+        rp_crud_fail_clear(fail);
+        rp_script_refusal_answer(ctx, &r);
+        return;
+    }
     json_t *errors = fail->errors;
     fail->errors = NULL;
     rp_resp_problem_fields(ctx, fail->status ? fail->status : 500,
@@ -44,6 +56,8 @@ bool rp_crud_init(rp_ctx_t *ctx, rp_crud_t *c)
         return false;
     }
     c->ctx = ctx;
+    /* Triggers of this request use the same snapshot. */
+    rp_script_share_meta(ctx, c->meta);
     c->tenant_id = ctx->principal.tenant_id;
     c->actor_id = ctx->principal.user_id[0] ? ctx->principal.user_id : NULL;
     return true;

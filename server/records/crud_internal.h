@@ -23,6 +23,7 @@ typedef struct rp_crud_fail {
     const char *code;
     char detail[256];
     json_t *errors; /* {field: message}, or NULL; owned */
+    char limit[32]; /* a script limit that was hit ("instructions", ...), or "" */
 } rp_crud_fail_t;
 
 /* One caller's writes: the request, its tenant's metadata and who acts. */
@@ -36,6 +37,27 @@ typedef struct rp_crud {
      * rights (records/perm.h) to every write. */
     bool system;
 } rp_crud_t;
+
+/* The moments of a write that module hooks and tenant triggers see. */
+typedef enum rp_crud_event {
+    RP_CRUD_BEFORE_CREATE,
+    RP_CRUD_AFTER_CREATE,
+    RP_CRUD_BEFORE_UPDATE,
+    RP_CRUD_AFTER_UPDATE,
+    RP_CRUD_BEFORE_DELETE,
+    RP_CRUD_AFTER_DELETE,
+    RP_CRUD_EVENT_COUNT /* not an event: their number */
+} rp_crud_event_t;
+
+/* Runs the enabled modules' hooks, then the tenant's Lua triggers, of object
+ * o at ev (crud_hooks.c). Before events: fields is the write's input, which
+ * they may change; after events: record is the written record as the API
+ * gives it. old is the record before the write (update, delete), else NULL;
+ * id is NULL before a create. RP_EINVAL with fail filled when one refused
+ * the write; any other failure status means roll back. */
+rp_status_t rp_crud_hooks_run(rp_crud_t *c, rp_crud_event_t ev, const rp_object_t *o,
+                              const char *id, json_t *fields, const json_t *record,
+                              const json_t *old, rp_crud_fail_t *fail);
 
 /* Fills fail (errors is stolen; may be NULL) and returns RP_EINVAL. */
 rp_status_t rp_crud_refuse(rp_crud_fail_t *fail, int status, const char *code, json_t *errors,

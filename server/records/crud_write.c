@@ -145,7 +145,7 @@ rp_status_t rp_crud_create(rp_crud_t *c, const rp_object_t *o, const json_t *fie
                            const json_t *owner, json_t **rec, rp_crud_fail_t *fail)
 {
     json_t *unknown = json_array(), *errors = json_object(), *data = NULL, *changes = NULL;
-    json_t *empty = json_object();
+    json_t *empty = json_object(), *input = NULL;
     rp_dbres_t *res = NULL;
     char *text = NULL, *search = NULL;
     *rec = NULL;
@@ -162,7 +162,15 @@ rp_status_t rp_crud_create(rp_crud_t *c, const rp_object_t *o, const json_t *fie
      * writes: only the members it gives are checked. */
     if ((st = rp_crud_check_editable(o, &a, fields, fail)) != RP_OK)
         goto done;
-    st = rp_record_validate(o, fields, true, &data, unknown, errors);
+    /* Hooks and triggers may change the input: they get a copy, and what
+     * they leave is validated like the caller's own values. */
+    st = RP_ENOMEM;
+    if ((input = fields ? json_deep_copy(fields) : json_object()) == NULL)
+        goto done;
+    if ((st = rp_crud_hooks_run(c, RP_CRUD_BEFORE_CREATE, o, NULL, input, NULL, NULL, fail)) !=
+        RP_OK)
+        goto done;
+    st = rp_record_validate(o, input, true, &data, unknown, errors);
     if (st == RP_ENOMEM)
         goto done;
     if (json_array_size(unknown) > 0) {
@@ -208,7 +216,13 @@ rp_status_t rp_crud_create(rp_crud_t *c, const rp_object_t *o, const json_t *fie
     if ((st = sync_changed(c, o, id, data, changes, true, errors)) != RP_OK)
         goto done;
     st = finish_write(c, o, &a, id, "create", changes, res, &errors, fail, rec);
+    if (st == RP_OK &&
+        (st = rp_crud_hooks_run(c, RP_CRUD_AFTER_CREATE, o, id, NULL, *rec, NULL, fail)) != RP_OK) {
+        json_decref(*rec);
+        *rec = NULL;
+    }
 done:
+    json_decref(input);
     free(text);
     free(search);
     rp_dbres_free(res);
@@ -289,7 +303,7 @@ rp_status_t rp_crud_update(rp_crud_t *c, const rp_object_t *o, const char *id, c
                            rp_crud_fail_t *fail)
 {
     json_t *unknown = json_array(), *errors = json_object(), *vals = NULL, *before = NULL;
-    json_t *after = NULL, *changes = NULL;
+    json_t *after = NULL, *changes = NULL, *old_rec = NULL, *input = NULL;
     rp_dbres_t *old = NULL, *res = NULL;
     *rec = NULL;
     rp_status_t st = RP_ENOMEM;
@@ -302,7 +316,14 @@ rp_status_t rp_crud_update(rp_crud_t *c, const rp_object_t *o, const char *id, c
         goto done;
     if ((st = rp_crud_check_editable(o, &a, fields, fail)) != RP_OK)
         goto done;
-    st = rp_record_validate(o, fields, false, &vals, unknown, errors);
+    st = RP_ENOMEM;
+    if ((old_rec = rp_record_json(o, old, 0)) == NULL ||
+        (input = fields ? json_deep_copy(fields) : json_object()) == NULL)
+        goto done;
+    if ((st = rp_crud_hooks_run(c, RP_CRUD_BEFORE_UPDATE, o, id, input, NULL, old_rec, fail)) !=
+        RP_OK)
+        goto done;
+    st = rp_record_validate(o, input, false, &vals, unknown, errors);
     if (st == RP_ENOMEM)
         goto done;
     if (json_array_size(unknown) > 0) {
@@ -363,7 +384,14 @@ rp_status_t rp_crud_update(rp_crud_t *c, const rp_object_t *o, const char *id, c
     *rec = rp_record_json(o, res, 0);
     rp_record_hide(*rec, o, &a);
     st = *rec ? RP_OK : RP_ENOMEM;
+    if (st == RP_OK && (st = rp_crud_hooks_run(c, RP_CRUD_AFTER_UPDATE, o, id, NULL, *rec, old_rec,
+                                               fail)) != RP_OK) {
+        json_decref(*rec);
+        *rec = NULL;
+    }
 done:
+    json_decref(old_rec);
+    json_decref(input);
     rp_dbres_free(old);
     rp_dbres_free(res);
     json_decref(unknown);
@@ -467,9 +495,15 @@ static rp_status_t delete_at(rp_crud_t *c, const rp_object_t *o, const char *id,
                              rp_crud_fail_t *fail)
 {
     rp_dbres_t *old = NULL;
-    json_t *empty = NULL;
+    json_t *empty = NULL, *old_rec = NULL;
     rp_status_t st = load_for_write(c, o, id, if_match, false, a, a ? a->remove : RP_SCOPE_ALL,
                                     "delete", &old, fail);
+    /* Hooks and triggers see the delete the caller asked for; the records
+     * it cascades to follow their reference rule. */
+    if (st == RP_OK && a != NULL)
+        st = (old_rec = rp_record_json(o, old, 0)) ? RP_OK : RP_ENOMEM;
+    if (st == RP_OK && a != NULL)
+        st = rp_crud_hooks_run(c, RP_CRUD_BEFORE_DELETE, o, id, NULL, NULL, old_rec, fail);
     if (st == RP_OK)
         st = handle_referrers(c, o, id, depth, fail);
     const char *p[] = {c->tenant_id, o->name, id, c->actor_id};
@@ -490,6 +524,9 @@ static rp_status_t delete_at(rp_crud_t *c, const rp_object_t *o, const char *id,
         st = (empty = json_object()) ? RP_OK : RP_ENOMEM;
     if (st == RP_OK)
         st = rp_history_add(c->ctx->db, c->tenant_id, o->name, id, "delete", c->actor_id, empty);
+    if (st == RP_OK && a != NULL)
+        st = rp_crud_hooks_run(c, RP_CRUD_AFTER_DELETE, o, id, NULL, NULL, old_rec, fail);
+    json_decref(old_rec);
     json_decref(empty);
     rp_dbres_free(old);
     return st;

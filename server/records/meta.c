@@ -6,6 +6,8 @@
 
 #include "core/log.h"
 #include "db/db.h"
+#include "http/router.h"
+#include "modules/modules.h"
 #include "records/meta_internal.h"
 
 /* The process cache: a chained hash on the tenant id plus a list in least
@@ -117,7 +119,7 @@ static const rp_meta_t *cache_get(const char *tenant_id, long long version)
     const rp_meta_t *snap = NULL;
     pthread_mutex_lock(&lock);
     entry_t *e = *slot_of(tenant_id);
-    if (e != NULL && e->snap->version == version) {
+    if (e != NULL && (version < 0 || e->snap->version == version)) {
         snap = e->snap;
         rp_meta_ref(snap);
         lru_unlink(e);
@@ -206,6 +208,36 @@ static rp_status_t load_roles(rp_ctx_t *ctx, rp_meta_t *m)
     return st;
 }
 
+/* The manifests of the loaded modules the tenant has enabled, in load
+ * order (dependencies first), and their registry bits. *res keeps the rows
+ * alive; *mods is malloc-owned. */
+static rp_status_t enabled_modules(rp_ctx_t *ctx, rp_dbres_t **res, rp_meta_module_t **mods, int *n,
+                                   uint64_t *bits)
+{
+    *n = 0;
+    *bits = 0;
+    if (rp_modules_count() == 0)
+        return RP_OK;
+    const char *params[] = {ctx->principal.tenant_id};
+    rp_status_t st =
+        tenant_read(ctx, "SELECT module FROM tenant_modules WHERE tenant_id = $1", 1, params, res);
+    if (st != RP_OK)
+        return st;
+    for (int i = 0; i < rp_dbres_rows(*res); i++) {
+        const rp_module_t *m = rp_modules_find(rp_dbres_get(*res, i, 0));
+        if (m != NULL)
+            *bits |= (uint64_t)1 << m->index;
+    }
+    if ((*mods = calloc((size_t)rp_modules_count() + 1, sizeof **mods)) == NULL)
+        return RP_ENOMEM;
+    for (int i = 0; i < rp_modules_count(); i++) {
+        const rp_module_t *m = rp_modules_at(i);
+        if (*bits & ((uint64_t)1 << m->index))
+            (*mods)[(*n)++] = (rp_meta_module_t){m->name, m->manifest};
+    }
+    return RP_OK;
+}
+
 /* Reads the tenant's stored definitions and builds its snapshot. The
  * version was read first, in the same transaction: the rows are at least as
  * new as it, so a snapshot is never older than its label says. */
@@ -215,6 +247,10 @@ static rp_status_t load(rp_ctx_t *ctx, long long version, rp_meta_t **out)
     const char *params[] = {tid};
     rp_dbres_t *ores = NULL, *fres = NULL;
     rp_meta_def_row_t *orows = NULL, *frows = NULL;
+    rp_dbres_t *mres = NULL;
+    rp_meta_module_t *mods = NULL;
+    int nmods = 0;
+    uint64_t bits = 0;
     rp_status_t st = tenant_read(ctx,
                                  "SELECT name, definition::text FROM object_defs "
                                  "WHERE tenant_id = $1 ORDER BY name",
@@ -239,7 +275,11 @@ static rp_status_t load(rp_ctx_t *ctx, long long version, rp_meta_t **out)
     for (int i = 0; i < nf; i++)
         frows[i] = (rp_meta_def_row_t){rp_dbres_get(fres, i, 0), rp_dbres_get(fres, i, 1),
                                        rp_dbres_get(fres, i, 2)};
-    st = rp_meta_build(version, tid, orows, no, frows, nf, out);
+    if ((st = enabled_modules(ctx, &mres, &mods, &nmods, &bits)) != RP_OK)
+        goto done;
+    st = rp_meta_build_with(version, tid, mods, nmods, orows, no, frows, nf, out);
+    if (st == RP_OK)
+        (*out)->modules = bits;
     if (st != RP_OK)
         goto done;
     st = load_roles(ctx, *out);
@@ -248,6 +288,8 @@ static rp_status_t load(rp_ctx_t *ctx, long long version, rp_meta_t **out)
         *out = NULL;
     }
 done:
+    free(mods);
+    rp_dbres_free(mres);
     free(orows);
     free(frows);
     rp_dbres_free(ores);
@@ -261,21 +303,40 @@ rp_status_t rp_meta_acquire(rp_ctx_t *ctx, const rp_meta_t **out)
     const char *tid = ctx->principal.tenant_id;
     if (!ctx->principal.authenticated || tid[0] == '\0' || ctx->db == NULL)
         return RP_ETENANT;
-    const char *params[] = {tid};
-    rp_dbres_t *res = NULL;
-    rp_status_t st =
-        tenant_read(ctx, "SELECT metadata_version FROM tenants WHERE id = $1", 1, params, &res);
-    if (st != RP_OK)
-        return st;
-    if (rp_dbres_rows(res) != 1) {
-        rp_dbres_free(res);
-        return RP_ETENANT;
-    }
-    long long version = strtoll(rp_dbres_get(res, 0, 0), NULL, 10);
-    rp_dbres_free(res);
-
     bool dirty = rp_meta_dirty(tid);
-    const rp_meta_t *snap = dirty ? NULL : cache_get(tid, version);
+    const rp_meta_t *snap = NULL;
+    long long version = -1;
+    rp_status_t st;
+    bool in_tx = rp_db_in_tx(ctx->db);
+    /* Only where the dispatcher owns the transaction: it is what runs the
+     * request again when the guess was wrong. */
+    bool optimistic = in_tx && !dirty && !ctx->metadata_recheck && ctx->route != NULL &&
+                      (ctx->route->flags & RP_ROUTE_NO_TX) == 0;
+    if (optimistic) {
+        if (!rp_db_tenant_version(ctx->db, &version) && (snap = cache_get(tid, -1)) != NULL) {
+            /* Optimistic: the cached snapshot builds the first statement,
+             * and the guard sent with it checks the version in the same
+             * round trip; on a mismatch the request runs again
+             * (rp_db_expect_version). */
+            rp_db_expect_version(ctx->db, rp_meta_version(snap));
+            goto found;
+        }
+    }
+    if (version < 0) {
+        const char *params[] = {tid};
+        rp_dbres_t *res = NULL;
+        st =
+            tenant_read(ctx, "SELECT metadata_version FROM tenants WHERE id = $1", 1, params, &res);
+        if (st != RP_OK)
+            return st;
+        if (rp_dbres_rows(res) != 1) {
+            rp_dbres_free(res);
+            return RP_ETENANT;
+        }
+        version = strtoll(rp_dbres_get(res, 0, 0), NULL, 10);
+        rp_dbres_free(res);
+    }
+    snap = dirty ? NULL : cache_get(tid, version);
     if (snap == NULL) {
         rp_meta_t *built = NULL;
         st = load(ctx, version, &built);
@@ -291,6 +352,7 @@ rp_status_t rp_meta_acquire(rp_ctx_t *ctx, const rp_meta_t **out)
             rp_meta_unref(evicted);
         }
     }
+found:
     if (rp_pool_on_clear(&ctx->pool, release, (void *)snap) != 0) {
         rp_meta_unref(snap);
         return RP_ENOMEM;
@@ -356,4 +418,9 @@ int rp_meta_objects(const rp_meta_t *m, const rp_object_t *const **out)
 long long rp_meta_version(const rp_meta_t *m)
 {
     return m->version;
+}
+
+void rp_meta_modules(const rp_meta_t *m, rp_modset_t *out)
+{
+    out->bits = m->modules;
 }

@@ -40,6 +40,12 @@ const rp_field_t *rp_meta_field(const rp_object_t *o, const char *name);
  * name); returns their count. */
 int rp_meta_objects(const rp_meta_t *m, const rp_object_t *const **out);
 
+struct rp_modset;
+
+/* The modules the tenant had enabled when this snapshot was built: the ones
+ * whose objects it holds and whose record hooks run. */
+void rp_meta_modules(const rp_meta_t *m, struct rp_modset *out);
+
 /* The tenant's metadata version this snapshot was built from. */
 long long rp_meta_version(const rp_meta_t *m);
 

@@ -125,9 +125,52 @@ static bool add_field(rp_meta_t *m, const rp_meta_def_row_t *row)
     return ok;
 }
 
+/* Adds the objects of one module manifest; a manifest that does not parse
+ * or an object whose name is taken is logged and left out. */
+static bool add_module(rp_meta_t *m, int cap, const rp_meta_module_t *mod)
+{
+    rp_object_t **objs = NULL;
+    int n = 0;
+    json_t *errors = json_object();
+    if (errors == NULL)
+        return false;
+    rp_status_t st = rp_manifest_parse(mod->manifest, mod->name, &objs, &n, errors);
+    if (st == RP_ENOMEM) {
+        json_decref(errors);
+        return false;
+    }
+    if (st != RP_OK) {
+        char why[300];
+        rp_log_error("metadata: the manifest of module %s does not parse: %s", mod->name,
+                     first_error(errors, why, sizeof why));
+        json_decref(errors);
+        return true;
+    }
+    json_decref(errors);
+    for (int i = 0; i < n; i++) {
+        if (find(m, objs[i]->name) != NULL || m->nobjects >= cap) {
+            rp_log_warn("metadata: module %s: object %s is already defined; left out", mod->name,
+                        objs[i]->name);
+            continue;
+        }
+        m->objects[m->nobjects++] = objs[i];
+        objs[i] = NULL;
+    }
+    rp_manifest_free(objs, n);
+    return true;
+}
+
 rp_status_t rp_meta_build(long long version, const char *tenant_id,
                           const rp_meta_def_row_t *objects, int nobjects,
                           const rp_meta_def_row_t *fields, int nfields, rp_meta_t **out)
+{
+    return rp_meta_build_with(version, tenant_id, NULL, 0, objects, nobjects, fields, nfields, out);
+}
+
+rp_status_t rp_meta_build_with(long long version, const char *tenant_id,
+                               const rp_meta_module_t *mods, int nmods,
+                               const rp_meta_def_row_t *objects, int nobjects,
+                               const rp_meta_def_row_t *fields, int nfields, rp_meta_t **out)
 {
     *out = NULL;
     rp_object_t **core = NULL;
@@ -161,6 +204,9 @@ rp_status_t rp_meta_build(long long version, const char *tenant_id,
         core[i] = NULL;
     }
     rp_manifest_free(core, ncore);
+    for (int i = 0; i < nmods; i++)
+        if (!add_module(m, cap, &mods[i]))
+            goto oom;
 
     int first_custom = m->nobjects;
     for (int i = 0; i < nobjects; i++)

@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/uuid.h"
 #include "records/meta.h"
@@ -31,7 +32,17 @@ struct rp_meta {
      * ones), compiled against objects, by name. */
     struct rp_role_def **roles;
     int nroles;
+    /* The loaded modules the tenant has enabled, by registry index (bits of
+     * rp_modset_t): whose objects the snapshot holds and whose hooks run. */
+    uint64_t modules;
 };
+
+/* A module manifest a snapshot merges: the module's name (outlives the
+ * snapshot: the registry owns it) and its manifest text. */
+typedef struct rp_meta_module {
+    const char *name;
+    const char *manifest;
+} rp_meta_module_t;
 
 /* One stored definition row, as read from object_defs (object NULL) or
  * field_defs; the strings are borrowed. */
@@ -65,6 +76,14 @@ int rp_object_labels_json(const rp_object_t *o, json_t *out);
  * exist, or clashes with a field already there) is logged and skipped.
  * RP_ENOMEM, or RP_ERR when the built-in manifest itself is broken. The
  * result has one reference. */
+/* rp_meta_build with the objects of the tenant's enabled modules, after the
+ * built-in ones and before the custom ones; a module object whose name is
+ * taken, or a manifest that does not parse, is logged and skipped. */
+rp_status_t rp_meta_build_with(long long version, const char *tenant_id,
+                               const rp_meta_module_t *mods, int nmods,
+                               const rp_meta_def_row_t *objects, int nobjects,
+                               const rp_meta_def_row_t *fields, int nfields, rp_meta_t **out);
+
 rp_status_t rp_meta_build(long long version, const char *tenant_id,
                           const rp_meta_def_row_t *objects, int nobjects,
                           const rp_meta_def_row_t *fields, int nfields, rp_meta_t **out);

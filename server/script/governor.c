@@ -1,4 +1,3 @@
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -7,18 +6,6 @@
 #include "core/uuid.h"
 #include "db/db.h"
 #include "script/internal.h"
-
-/* The governors of the requests under way, found by their context. A
- * request's pool is cleared on another thread than its worker's, so a
- * thread-local would outlive its request; this table is what both sides
- * share. Requests in flight are few (one per worker), so a short scan. */
-#define SLOTS 1024
-
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-    const rp_ctx_t *ctx;
-    rp_script_gov_t *gov;
-} slots[SLOTS];
 
 /* Consecutive failures that disable a script. */
 #define FAILURES_MAX 20
@@ -39,46 +26,18 @@ void rp_script_limits_get(const rp_ctx_t *ctx, rp_script_limits_t *out)
     out->cache = cfg && cfg->script_cache > 0 ? cfg->script_cache : RP_SCRIPT_DEF_CACHE;
 }
 
-static void forget(void *arg)
-{
-    pthread_mutex_lock(&lock);
-    for (int i = 0; i < SLOTS; i++)
-        if (slots[i].gov == arg) {
-            slots[i].ctx = NULL;
-            slots[i].gov = NULL;
-        }
-    pthread_mutex_unlock(&lock);
-}
-
+/* The governor lives in the request's pool and is found through its
+ * context; the pool outlives every use of it. */
 rp_script_gov_t *rp_script_gov(rp_ctx_t *ctx)
 {
-    pthread_mutex_lock(&lock);
-    for (int i = 0; i < SLOTS; i++)
-        if (slots[i].ctx == ctx) {
-            rp_script_gov_t *g = slots[i].gov;
-            pthread_mutex_unlock(&lock);
-            return g;
-        }
-    pthread_mutex_unlock(&lock);
+    if (ctx->script != NULL)
+        return ctx->script;
     rp_script_gov_t *g = rp_pool_alloc(&ctx->pool, sizeof *g);
     if (g == NULL)
         return NULL;
     memset(g, 0, sizeof *g);
     g->runs_tail = &g->runs;
-    pthread_mutex_lock(&lock);
-    int free_slot = -1;
-    for (int i = 0; i < SLOTS && free_slot < 0; i++)
-        if (slots[i].ctx == NULL)
-            free_slot = i;
-    if (free_slot >= 0) {
-        slots[free_slot].ctx = ctx;
-        slots[free_slot].gov = g;
-    }
-    pthread_mutex_unlock(&lock);
-    if (free_slot < 0 || rp_pool_on_clear(&ctx->pool, forget, g) != 0) {
-        forget(g);
-        return NULL;
-    }
+    ctx->script = g;
     return g;
 }
 
@@ -98,7 +57,8 @@ rp_status_t rp_script_meta(rp_ctx_t *ctx, const rp_meta_t **out)
 
 void rp_script_share_meta(rp_ctx_t *ctx, const rp_meta_t *m)
 {
-    rp_script_gov_t *g = rp_script_gov(ctx);
+    /* Only a request that runs scripts has a governor; others pay nothing. */
+    rp_script_gov_t *g = ctx->script;
     if (g != NULL && g->meta == NULL)
         g->meta = m;
 }
@@ -214,7 +174,7 @@ static rp_status_t log_one(rp_ctx_t *ctx, const rp_script_runlog_t *r, bool *dis
 
 rp_status_t rp_script_runs_flush(rp_ctx_t *ctx)
 {
-    rp_script_gov_t *g = rp_script_gov(ctx);
+    rp_script_gov_t *g = ctx->script;
     if (g == NULL || g->runs == NULL)
         return RP_OK;
     rp_script_runlog_t *runs = g->runs;

@@ -8,11 +8,6 @@
 #include "records/query_handlers.h"
 #include "script/internal.h"
 
-/* Until the records write path calls rp_script_triggers_run itself, the
- * writes scripts make fire the triggers here; once it does, this becomes
- * false so that no trigger runs twice. */
-static const bool fire_here = true;
-
 void rp_script_refuse(rp_script_refusal_t *r, const char *code, const char *limit, const char *fmt,
                       ...)
 {
@@ -176,18 +171,10 @@ static void from_fail(rp_script_refusal_t *ref, rp_crud_fail_t *fail)
     ref->status = fail->status;
     snprintf(ref->code, sizeof ref->code, "%s", fail->code ? fail->code : "refused");
     snprintf(ref->detail, sizeof ref->detail, "%s", fail->detail);
+    snprintf(ref->limit, sizeof ref->limit, "%s", fail->limit);
     ref->errors = fail->errors;
     fail->errors = NULL;
     rp_crud_fail_clear(fail);
-}
-
-/* Runs the triggers of one event unless the write path does it. */
-static rp_status_t fire(rp_ctx_t *ctx, const rp_object_t *o, rp_script_event_t ev, const char *id,
-                        json_t *fields, const json_t *old, rp_script_refusal_t *ref)
-{
-    if (!fire_here)
-        return RP_OK;
-    return rp_script_triggers_run(ctx, o->name, ev, id, fields, old, ref);
 }
 
 rp_status_t rp_script_rec_write(rp_ctx_t *ctx, const char *verb, const char *object, const char *id,
@@ -217,32 +204,18 @@ rp_status_t rp_script_rec_write(rp_ctx_t *ctx, const char *verb, const char *obj
         }
         id = json_string_value(json_object_get(old, "id"));
     }
-    if (create) {
-        if ((st = fire(ctx, o, RP_SCRIPT_BEFORE_CREATE, NULL, vals, NULL, ref)) != RP_OK)
-            goto done;
+    /* The write path runs the triggers of the record written (nested
+     * ones count towards the trigger depth). */
+    if (create)
         st = rp_crud_create(&c, o, vals, owner, &rec, &fail);
-    } else if (del) {
-        if ((st = fire(ctx, o, RP_SCRIPT_BEFORE_DELETE, id, NULL, old, ref)) != RP_OK)
-            goto done;
+    else if (del)
         st = rp_crud_delete(&c, o, id, NULL, &fail);
-    } else {
-        if ((st = fire(ctx, o, RP_SCRIPT_BEFORE_UPDATE, id, vals, old, ref)) != RP_OK)
-            goto done;
+    else
         st = rp_crud_update(&c, o, id, vals, owner, NULL, &rec, &fail);
-    }
     if (st == RP_EINVAL) {
         from_fail(ref, &fail);
         goto done;
     }
-    if (st != RP_OK)
-        goto done;
-    if (create)
-        st = fire(ctx, o, RP_SCRIPT_AFTER_CREATE, json_string_value(json_object_get(rec, "id")),
-                  rec, NULL, ref);
-    else if (del)
-        st = fire(ctx, o, RP_SCRIPT_AFTER_DELETE, id, NULL, old, ref);
-    else
-        st = fire(ctx, o, RP_SCRIPT_AFTER_UPDATE, id, rec, old, ref);
     if (st == RP_OK) {
         rp_script_record_for_lua(rec);
         *out = rec;

@@ -266,6 +266,45 @@ static void host_api_writes_records(void **state)
         "not_found");
 }
 
+/* An enabled module's objects are records like any other, and its hooks
+ * run on REST writes: the example upper-cases and checks a greeting's code
+ * before create and update. A tenant that has not enabled it (or disabled
+ * it) does not have the object. */
+static void objects_and_hooks_through_rest(void **state)
+{
+    (void)state;
+    const char *admin = rp_it_token("alpha", "admin@alpha.test", PASSWORD);
+    RP_IT_EXPECT_PROBLEM(rp_it_get("/api/v1/records/greeting", admin), 404, "unknown_object");
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/example/enable", admin, NULL), 200);
+    rp_it_resp_t *r = rp_it_send("POST", "/api/v1/records/greeting", admin,
+                                 "{\"fields\":{\"text\":\"Hello\",\"code\":\" ab-1 \"}}");
+    RP_IT_EXPECT_STATUS(r, 201);
+    json_t *fields = json_object_get(r->json, "fields");
+    assert_string_equal(json_string_value(json_object_get(fields, "code")), "AB-1");
+    assert_string_equal(json_string_value(json_object_get(fields, "language")), "en");
+    const char *id = rp_it_fmt("%s", rp_it_jstr(r, "id"));
+    /* A rejection is a 422 naming the field, and nothing is written. */
+    r = rp_it_send("POST", "/api/v1/records/greeting", admin,
+                   "{\"fields\":{\"text\":\"Bad\",\"code\":\"!\"}}");
+    RP_IT_EXPECT_PROBLEM(r, 422, "validation_failed");
+    assert_true(json_is_string(json_object_get(json_object_get(r->json, "errors"), "code")));
+    assert_string_equal(
+        rp_it_sql("SELECT count(*)::text FROM records WHERE object = 'greeting'", NULL), "1");
+    r = rp_it_send("PATCH", rp_it_fmt("/api/v1/records/greeting/%s", id), admin,
+                   "{\"fields\":{\"code\":\"x y\"}}");
+    RP_IT_EXPECT_PROBLEM(r, 422, "validation_failed");
+    r = rp_it_send("PATCH", rp_it_fmt("/api/v1/records/greeting/%s", id), admin,
+                   "{\"fields\":{\"code\":\"cd\"}}");
+    RP_IT_EXPECT_STATUS(r, 200);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r->json, "fields"), "code")), "CD");
+    /* The after-create hook ran too (it logs the new id). */
+    assert_non_null(strstr(rp_it_server_log(), rp_it_fmt("greeting %s created", id)));
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/example/disable", admin, NULL), 200);
+    RP_IT_EXPECT_PROBLEM(rp_it_get(rp_it_fmt("/api/v1/records/greeting/%s", id), admin), 404,
+                         "unknown_object");
+}
+
 static void unknown_module_is_404(void **state)
 {
     (void)state;
@@ -354,6 +393,7 @@ int main(void)
         RP_IT_TEST(action_follows_enable_and_disable),
         RP_IT_TEST(dependencies_are_enforced),
         RP_IT_TEST(host_api_writes_records),
+        RP_IT_TEST(objects_and_hooks_through_rest),
         RP_IT_TEST(unknown_module_is_404),
         RP_IT_TEST(cli_lists_enables_and_disables),
         RP_IT_TEST(scaffold_builds_and_loads),

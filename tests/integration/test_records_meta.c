@@ -633,6 +633,49 @@ static json_t *second_field(const char *object, const char *field, const char *t
     return find_by(json_object_get(r->json, "fields"), "name", field);
 }
 
+/* A change written behind the cache's back (no notification, only the
+ * version bump): requests answer from a cached snapshot whose version the
+ * tenant guard checks in the same round trip, and one that finds it stale
+ * runs again on fresh metadata. Both kinds of request are covered: one that
+ * reads the database, and one answered from the snapshot alone. */
+static void stale_snapshots_are_caught(void **state)
+{
+    (void)state;
+    const char *a = admin();
+    const char *tid = rp_it_tenant_id("acme");
+    /* Warm the cache. */
+    RP_IT_EXPECT_STATUS(rp_it_get("/api/v1/records/contact?limit=1", a), 200);
+    RP_IT_EXPECT_STATUS(rp_it_get("/api/v1/objects/contact", a), 200);
+    rp_it_sql("INSERT INTO field_defs (tenant_id, object, name, definition) VALUES ($1, "
+              "'contact', 'late__c', '{\"name\":\"late__c\",\"type\":\"text\"}')",
+              tid, NULL);
+    rp_it_sql("UPDATE tenants SET metadata_version = metadata_version + 1 WHERE id = $1", tid,
+              NULL);
+    /* A write that names the new field: unknown to the cached snapshot. */
+    rp_it_resp_t *r = rp_it_send("POST", "/api/v1/records/contact", a,
+                                 "{\"fields\":{\"last_name\":\"Late\",\"late__c\":\"yes\"}}");
+    RP_IT_EXPECT_STATUS(r, 201);
+    const char *id = rp_it_fmt("%s", rp_it_jstr(r, "id"));
+    /* Once, not twice: the first run was rolled back. */
+    assert_string_equal(
+        rp_it_sql("SELECT count(*)::text FROM records WHERE data ->> 'late__c' = 'yes'", NULL),
+        "1");
+    /* A second change, then an answer from the snapshot alone. */
+    rp_it_sql("INSERT INTO field_defs (tenant_id, object, name, definition) VALUES ($1, "
+              "'contact', 'later__c', '{\"name\":\"later__c\",\"type\":\"text\"}')",
+              tid, NULL);
+    rp_it_sql("UPDATE tenants SET metadata_version = metadata_version + 1 WHERE id = $1", tid,
+              NULL);
+    assert_non_null(describe_field("contact", "later__c", a));
+    RP_IT_EXPECT_STATUS(rp_it_send("DELETE", rp_it_fmt("/api/v1/records/contact/%s", id), a, NULL),
+                        204);
+    rp_it_sql("DELETE FROM records WHERE id = $1", id, NULL);
+    RP_IT_EXPECT_STATUS(rp_it_send("DELETE", "/api/v1/objects/contact/fields/late__c", a, NULL),
+                        204);
+    RP_IT_EXPECT_STATUS(rp_it_send("DELETE", "/api/v1/objects/contact/fields/later__c", a, NULL),
+                        204);
+}
+
 static void second_instance_sees_changes(void **state)
 {
     (void)state;
@@ -771,6 +814,7 @@ int main(void)
         RP_IT_TEST(custom_object_lifecycle),
         RP_IT_TEST(deleting_a_field_with_data),
         RP_IT_TEST(tenants_are_separate),
+        RP_IT_TEST(stale_snapshots_are_caught),
         RP_IT_TEST(second_instance_sees_changes),
         RP_IT_TEST(listen_and_notify),
         RP_IT_TEST(listener_reconnects),

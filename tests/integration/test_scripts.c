@@ -486,6 +486,49 @@ static void workflow_and_self_update(void **state)
     still_serving();
 }
 
+/* The REST API's own writes fire the same triggers as scripts' writes: a
+ * before_create rule refusing and defaulting, a before_update trigger
+ * changing the patch, and the self-updating trigger stopping at its depth
+ * limit with the whole request rolled back. */
+static void rest_writes_fire_triggers(void **state)
+{
+    (void)state;
+    const char *a = admin();
+    rp_it_resp_t *r =
+        rp_it_send("POST", "/api/v1/records/contact", a, "{\"fields\":{\"last_name\":\"Nobody\"}}");
+    RP_IT_EXPECT_PROBLEM(r, 422, "validation_failed");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r->json, "errors"), "last_name")),
+        "Nobody is not a name");
+    r = rp_it_send("POST", "/api/v1/records/contact", a,
+                   "{\"fields\":{\"last_name\":\"Restful\"}}");
+    RP_IT_EXPECT_STATUS(r, 201);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r->json, "fields"), "first_name")),
+        "Default");
+    const char *acc = rp_it_sql("SELECT id::text FROM records WHERE object = 'account' AND "
+                                "data->>'name' = 'Bar Inc'",
+                                NULL);
+    assert_non_null(acc);
+    r = rp_it_send("PATCH", rp_it_fmt("/api/v1/records/account/%s", acc), a,
+                   "{\"fields\":{\"name\":\"Rest\"}}");
+    RP_IT_EXPECT_STATUS(r, 200);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r->json, "fields"), "name")), "Rest Inc");
+    const char *deal =
+        rp_it_sql("SELECT id::text FROM records WHERE object = 'deal__c' LIMIT 1", NULL);
+    assert_non_null(deal);
+    const char *title =
+        rp_it_sql("SELECT data->>'title__c' FROM records WHERE id = $1", deal, NULL);
+    r = rp_it_send("PATCH", rp_it_fmt("/api/v1/records/deal__c/%s", deal), a,
+                   "{\"fields\":{\"stage__c\":\"Lost\"}}");
+    RP_IT_EXPECT_PROBLEM(r, 422, "script_limit");
+    assert_string_equal(rp_it_jstr(r, "limit"), "trigger_depth");
+    assert_string_equal(
+        rp_it_sql("SELECT data->>'title__c' FROM records WHERE id = $1", deal, NULL), title);
+    still_serving();
+}
+
 static void tenant_isolation(void **state)
 {
     (void)state;
@@ -749,6 +792,7 @@ int main(void)
         RP_IT_TEST(limits_roll_back),
         RP_IT_TEST(triggers_validate_and_default),
         RP_IT_TEST(workflow_and_self_update),
+        RP_IT_TEST(rest_writes_fire_triggers),
         RP_IT_TEST(tenant_isolation),
         RP_IT_TEST(run_log_and_auto_disable),
         RP_IT_TEST(enqueue_only_on_commit),
