@@ -75,7 +75,7 @@ rp_mstatus_t rp_host_record_get(rp_mctx_t *mc, const char *object, const char *i
 {
     *out = NULL;
     rp_crud_t c;
-    const rp_object_t *o;
+    const rp_object_t *o = NULL;
     rp_mstatus_t ms = open_object(mc, object, &c, &o);
     if (ms != RP_M_OK)
         return ms;
@@ -118,7 +118,7 @@ rp_mstatus_t rp_host_record_create(rp_mctx_t *mc, const char *object, const rp_j
     if (errors)
         *errors = NULL;
     rp_crud_t c;
-    const rp_object_t *o;
+    const rp_object_t *o = NULL;
     rp_mstatus_t ms = open_object(mc, object, &c, &o);
     if (ms != RP_M_OK)
         return ms;
@@ -145,7 +145,7 @@ rp_mstatus_t rp_host_record_update(rp_mctx_t *mc, const char *object, const char
     if (errors)
         *errors = NULL;
     rp_crud_t c;
-    const rp_object_t *o;
+    const rp_object_t *o = NULL;
     rp_mstatus_t ms = open_object(mc, object, &c, &o);
     if (ms != RP_M_OK)
         return ms;
@@ -169,7 +169,7 @@ rp_mstatus_t rp_host_record_update(rp_mctx_t *mc, const char *object, const char
 rp_mstatus_t rp_host_record_delete(rp_mctx_t *mc, const char *object, const char *id)
 {
     rp_crud_t c;
-    const rp_object_t *o;
+    const rp_object_t *o = NULL;
     rp_mstatus_t ms = open_object(mc, object, &c, &o);
     if (ms != RP_M_OK)
         return ms;
@@ -188,7 +188,7 @@ rp_mstatus_t rp_host_record_query(rp_mctx_t *mc, const char *object, const rp_js
 {
     *out = NULL;
     rp_crud_t c;
-    const rp_object_t *o;
+    const rp_object_t *o = NULL;
     rp_mstatus_t ms = open_object(mc, object, &c, &o);
     if (ms != RP_M_OK)
         return ms;
