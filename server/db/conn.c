@@ -79,6 +79,7 @@ static void reset_tx(rp_db_t *db)
     db->tx_sent = false;
     db->tx_failure = RP_OK;
     db->has_tenant = false;
+    db->read_mode = false;
     db->tenant_id[0] = '\0';
     db->expect_set = false;
     db->version_known = false;

@@ -45,6 +45,14 @@ bool rp_db_connected(const rp_db_t *db);
  * and is active; otherwise the first rp_db_exec returns RP_ETENANT. */
 rp_status_t rp_db_begin(rp_db_t *db, const char *tenant_id);
 
+/* rp_db_begin for a request that only reads: nothing is sent at the end.
+ * Each statement goes out with the tenant guard as one implicit
+ * transaction (one round trip, no BEGIN or COMMIT), which under READ
+ * COMMITTED sees exactly what it would have seen inside a transaction. A
+ * statement that writes would commit at once: read routes must not write.
+ * Commit and rollback only end the state. */
+rp_status_t rp_db_begin_read(rp_db_t *db, const char *tenant_id);
+
 /* Runs one statement with text parameters ($1..$n; NULL entries are SQL
  * NULL). Inside rp_db_begin it joins the transaction; outside it runs on its
  * own. out may be NULL when the rows are not wanted. On RP_EDB the message,

@@ -49,6 +49,7 @@ struct rp_db {
     bool tx_sent;           /* BEGIN reached the server */
     rp_status_t tx_failure; /* RP_OK, or why the transaction can no longer commit */
     bool has_tenant;
+    bool read_mode; /* rp_db_begin_read: each statement its own guarded implicit transaction */
     char tenant_id[RP_UUID_LEN + 1];
     /* The tenant's metadata version: the one the caller expects (checked by
      * the guard), the one the guard read, and whether they differed. */

@@ -21,6 +21,9 @@ typedef struct call {
     PGresult *res;  /* the Execute's result */
 } call_t;
 
+static rp_status_t read_in_tx(rp_db_t *db, const char *sql, int nparams, const char *const *params,
+                              rp_dbres_t **out);
+
 static void clear_calls(call_t *calls, int n)
 {
     for (int i = 0; i < n; i++) {
@@ -343,6 +346,8 @@ rp_status_t rp_db_exec(rp_db_t *db, const char *sql, int nparams, const char *co
                 rp_db_set_error(db, "the transaction was aborted by an earlier error");
             return db->tx_failure;
         }
+        if (db->read_mode)
+            return read_in_tx(db, sql, nparams, params, out);
         if (!db->tx_sent)
             return start_tx(db, sql, nparams, params, out);
     } else {
@@ -375,18 +380,44 @@ static rp_status_t read_once(rp_db_t *db, const char *tenant_id, const char *sql
         {.sql = sql, .nparams = nparams, .params = params},
     };
     call_t *c = tenant_id ? calls : calls + 1;
-    int n = tenant_id ? 2 : 1;
+    int n = (tenant_id ? 1 : 0) + (sql ? 1 : 0);
     st = pipeline(db, false, c, n, &(PGresult *){NULL});
     if (st == RP_OK && tenant_id != NULL) {
         st = first_failure(db, NULL, c, 1);
         if (st == RP_OK && !guard_passed(&c[0]))
             st = tenant_refused(db);
+        else if (st == RP_OK)
+            st = check_version(db, &c[0]);
     }
     if (st == RP_OK)
         st = first_failure(db, NULL, c, n);
-    if (st == RP_OK)
+    if (st == RP_OK && sql != NULL)
         st = hand_over(db, &c[n - 1], out);
     clear_calls(c, n);
+    return st;
+}
+
+/* One statement (or the guard alone, sql NULL) of a read-mode request. */
+static rp_status_t read_in_tx(rp_db_t *db, const char *sql, int nparams, const char *const *params,
+                              rp_dbres_t **out)
+{
+    const char *tid = db->has_tenant ? db->tenant_id : NULL;
+    rp_status_t st = rp_db_ensure(db);
+    if (st == RP_OK)
+        st = read_once(db, tid, sql, nparams, params, out);
+    if (st == RP_EDB_UNAVAILABLE && rp_db_reconnect_once(db) == RP_OK)
+        st = read_once(db, tid, sql, nparams, params, out);
+    db->tx_sent = true;
+    if (st != RP_OK)
+        db->tx_failure = st;
+    return st;
+}
+
+rp_status_t rp_db_begin_read(rp_db_t *db, const char *tenant_id)
+{
+    rp_status_t st = rp_db_begin(db, tenant_id);
+    if (st == RP_OK)
+        db->read_mode = true;
     return st;
 }
 
@@ -435,6 +466,8 @@ rp_status_t rp_db_settle(rp_db_t *db)
 {
     if (!db->in_tx || !db->expect_set || db->tx_sent || db->tx_failure != RP_OK)
         return db->in_tx && db->tx_failure != RP_OK ? db->tx_failure : RP_OK;
+    if (db->read_mode)
+        return read_in_tx(db, NULL, 0, NULL, NULL);
     return start_tx(db, NULL, 0, NULL, NULL);
 }
 
@@ -447,6 +480,11 @@ rp_status_t rp_db_commit(rp_db_t *db)
     rp_status_t st = db->tx_failure;
     if (st == RP_ETENANT)
         tenant_refused(db);
+    if (db->read_mode) {
+        /* Every statement has committed as it ran: nothing to send. */
+        rp_db_reset_tx(db);
+        return st;
+    }
     if (st == RP_OK && db->tx_sent) {
         if (rp_db_conn_broken(db)) {
             st = lost(db);
@@ -469,7 +507,7 @@ rp_status_t rp_db_commit(rp_db_t *db)
 
 void rp_db_rollback(rp_db_t *db)
 {
-    if (db->in_tx && db->tx_sent && db->connected && !rp_db_conn_broken(db)) {
+    if (db->in_tx && !db->read_mode && db->tx_sent && db->connected && !rp_db_conn_broken(db)) {
         PGresult *r = PQexec(db->conn, "ROLLBACK");
         if (!result_ok(r) && rp_db_conn_broken(db))
             rp_db_mark_lost(db, PQerrorMessage(db->conn));
@@ -484,6 +522,11 @@ rp_status_t rp_db_script(rp_db_t *db, const char *sql)
     if (db->in_tx) {
         if (db->tx_failure != RP_OK)
             return db->tx_failure == RP_ETENANT ? tenant_refused(db) : db->tx_failure;
+        if (db->read_mode) {
+            rp_db_set_error(db, "a read-only request runs statements one at a time");
+            db->tx_failure = RP_EINVAL;
+            return RP_EINVAL;
+        }
         if (!db->tx_sent && (st = start_tx(db, NULL, 0, NULL, NULL)) != RP_OK)
             return st;
     } else if ((st = rp_db_ensure(db)) != RP_OK) {

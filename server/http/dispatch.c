@@ -66,6 +66,12 @@ bool rp_dispatch_body_allowed(rp_ctx_t *ctx, size_t len)
     return false;
 }
 
+static rp_status_t begin(rp_db_t *db, const rp_route_t *rt, const char *tenant_id)
+{
+    return (rt->flags & RP_ROUTE_READ) ? rp_db_begin_read(db, tenant_id)
+                                       : rp_db_begin(db, tenant_id);
+}
+
 void rp_dispatch_run(rp_ctx_t *ctx, rp_db_t *db)
 {
     ctx->db = db;
@@ -92,7 +98,7 @@ void rp_dispatch_run(rp_ctx_t *ctx, rp_db_t *db)
     }
     bool tx = (rt->flags & RP_ROUTE_NO_TX) == 0;
     if (tx) {
-        st = rp_db_begin(db, ctx->principal.authenticated ? ctx->principal.tenant_id : NULL);
+        st = begin(db, rt, ctx->principal.authenticated ? ctx->principal.tenant_id : NULL);
         if (st != RP_OK) {
             rp_resp_fail(ctx, st);
             return;
@@ -109,7 +115,7 @@ void rp_dispatch_run(rp_ctx_t *ctx, rp_db_t *db)
             rp_db_rollback(db);
             rp_resp_reset(ctx);
             ctx->metadata_recheck = true;
-            st = rp_db_begin(db, ctx->principal.tenant_id);
+            st = begin(db, rt, ctx->principal.tenant_id);
             if (st != RP_OK) {
                 rp_resp_fail(ctx, st);
                 return;

@@ -14,6 +14,9 @@ enum {
     /* Bodies up to RAPPORT_MAX_IMPORT_KIB instead of RAPPORT_MAX_BODY_KIB
      * (file imports); every other route refuses larger ones with 413. */
     RP_ROUTE_LARGE_BODY = 8,
+    /* The handler only reads: each statement is its own guarded implicit
+     * transaction (rp_db_begin_read), which saves the COMMIT round trip. */
+    RP_ROUTE_READ = 16,
 };
 
 typedef struct rp_route {

@@ -28,7 +28,7 @@ void rp_openapi_get(rp_ctx_t *ctx)
 /* Every authenticated caller may read the document: it describes the
  * tenant's objects, which every role can read. */
 static const rp_route_t routes[] = {
-    {RP_GET, "/api/v1/openapi.json", rp_openapi_get, 0, RP_ROLE_READONLY},
+    {RP_GET, "/api/v1/openapi.json", rp_openapi_get, RP_ROUTE_READ, RP_ROLE_READONLY},
 };
 
 rp_status_t rp_records_openapi_routes_register(rp_router_t *r)

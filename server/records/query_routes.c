@@ -3,9 +3,9 @@
 
 /* Reads only: any role may list and query (permissions narrow it later). */
 static const rp_route_t routes[] = {
-    {RP_GET, "/api/v1/records/{object}", rp_list_records, 0, RP_ROLE_READONLY},
-    {RP_POST, "/api/v1/query/{object}", rp_list_query, 0, RP_ROLE_READONLY},
-    {RP_GET, "/api/v1/records/{object}/{id}/related/{relation}", rp_list_related, 0,
+    {RP_GET, "/api/v1/records/{object}", rp_list_records, RP_ROUTE_READ, RP_ROLE_READONLY},
+    {RP_POST, "/api/v1/query/{object}", rp_list_query, RP_ROUTE_READ, RP_ROLE_READONLY},
+    {RP_GET, "/api/v1/records/{object}/{id}/related/{relation}", rp_list_related, RP_ROUTE_READ,
      RP_ROLE_READONLY},
 };
 

@@ -11,13 +11,13 @@
 /* Roles are the tenant's security settings (they tell who may see what), so
  * reading them is for admins as well as changing them. */
 static const rp_route_t routes[] = {
-    {RP_GET, "/api/v1/roles", rp_roles_api_list, 0, RP_ROLE_ADMIN},
+    {RP_GET, "/api/v1/roles", rp_roles_api_list, RP_ROUTE_READ, RP_ROLE_ADMIN},
     {RP_POST, "/api/v1/roles", rp_roles_api_create, 0, RP_ROLE_ADMIN},
-    {RP_GET, "/api/v1/roles/{name}", rp_roles_api_get, 0, RP_ROLE_ADMIN},
+    {RP_GET, "/api/v1/roles/{name}", rp_roles_api_get, RP_ROUTE_READ, RP_ROLE_ADMIN},
     {RP_PATCH, "/api/v1/roles/{name}", rp_roles_api_patch, 0, RP_ROLE_ADMIN},
     {RP_DELETE, "/api/v1/roles/{name}", rp_roles_api_delete, 0, RP_ROLE_ADMIN},
     /* Every signed-in caller may ask what it may do itself. */
-    {RP_GET, "/api/v1/permissions", rp_roles_api_mine, 0, RP_ROLE_READONLY},
+    {RP_GET, "/api/v1/permissions", rp_roles_api_mine, RP_ROUTE_READ, RP_ROLE_READONLY},
 };
 
 rp_status_t rp_records_roles_routes_register(rp_router_t *r)

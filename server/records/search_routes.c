@@ -300,6 +300,8 @@ done:
 
 /* A read: any role may search; its rights narrow what it finds. */
 static const rp_route_t routes[] = {
+    /* Not RP_ROUTE_READ: the similarity threshold is a setting local to
+     * the transaction the query then runs in. */
     {RP_GET, "/api/v1/search", search, 0, RP_ROLE_READONLY},
 };
 

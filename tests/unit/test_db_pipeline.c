@@ -281,6 +281,47 @@ static void expected_metadata_versions_are_checked_by_the_guard(void **state)
     assert_int_equal(rp_db_commit(fx.app), RP_OK);
 }
 
+static void read_mode_sends_each_statement_with_the_guard(void **state)
+{
+    NEED_DB();
+    const char *tp[] = {fx.a};
+    char *v = value(fx.owner, "SELECT metadata_version FROM tenants WHERE id = $1", 1, tp);
+    long long version = atoll(v);
+    free(v);
+    /* Each statement sees the tenant, with no BEGIN or COMMIT around them. */
+    assert_int_equal(rp_db_begin_read(fx.app, fx.a), RP_OK);
+    rp_db_expect_version(fx.app, version);
+    for (int i = 0; i < 2; i++) {
+        char *t = value(fx.app, "SELECT current_setting('rapport.tenant_id')", 0, NULL);
+        assert_string_equal(t, fx.a);
+        free(t);
+        char *n = value(fx.app, "SELECT count(*) FROM users", 0, NULL);
+        assert_string_equal(n, "1");
+        free(n);
+    }
+    assert_false(rp_db_stale(fx.app));
+    assert_int_equal(rp_db_script(fx.app, "SELECT 1"), RP_EINVAL);
+    assert_int_equal(rp_db_commit(fx.app), RP_EINVAL);
+    assert_false(rp_db_in_tx(fx.app));
+    /* A suspended tenant, a stale version: refused as in a transaction. */
+    assert_int_equal(rp_db_begin_read(fx.app, fx.s), RP_OK);
+    assert_int_equal(rp_db_exec(fx.app, "SELECT 1", 0, NULL, NULL), RP_ETENANT);
+    assert_int_equal(rp_db_commit(fx.app), RP_ETENANT);
+    assert_int_equal(rp_db_begin_read(fx.app, fx.a), RP_OK);
+    rp_db_expect_version(fx.app, version + 1);
+    assert_int_equal(rp_db_exec(fx.app, "SELECT 1", 0, NULL, NULL), RP_ESTALE);
+    assert_true(rp_db_stale(fx.app));
+    rp_db_rollback(fx.app);
+    /* Settling sends the guard alone. */
+    assert_int_equal(rp_db_begin_read(fx.app, fx.a), RP_OK);
+    rp_db_expect_version(fx.app, version + 1);
+    assert_int_equal(rp_db_settle(fx.app), RP_ESTALE);
+    rp_db_rollback(fx.app);
+    assert_int_equal(rp_db_begin_read(fx.app, fx.a), RP_OK);
+    assert_int_equal(rp_db_exec(fx.app, "SELECT 1", 0, NULL, NULL), RP_OK);
+    assert_int_equal(rp_db_commit(fx.app), RP_OK);
+}
+
 static void unique_violations_are_conflicts(void **state)
 {
     NEED_DB();
@@ -568,6 +609,7 @@ int main(void)
         cmocka_unit_test(read_is_one_implicit_transaction),
         cmocka_unit_test(inactive_tenants_are_refused_and_nothing_stays),
         cmocka_unit_test(expected_metadata_versions_are_checked_by_the_guard),
+        cmocka_unit_test(read_mode_sends_each_statement_with_the_guard),
         cmocka_unit_test(unique_violations_are_conflicts),
         cmocka_unit_test(errors_abort_only_their_transaction),
         cmocka_unit_test(writes_report_affected_rows_and_params),
