@@ -109,8 +109,11 @@ bench_wrk() {
     P50=$(sed -nE 's/^ *50% +([0-9.]+[a-z]+).*/\1/p' <<<"$out")
     P99=$(sed -nE 's/^ *99% +([0-9.]+[a-z]+).*/\1/p' <<<"$out")
     non2xx=$(sed -nE 's/^ *Non-2xx or 3xx responses: *([0-9]+).*/\1/p' <<<"$out")
-    echo "wrk -t2 -c64 -d${secs}s $name: $RPS req/s, p50 $P50, p99 $P99, non-2xx ${non2xx:-0}," \
-        "ratio to pgbench best $(awk -v a="$RPS" -v b="$PG_BEST" 'BEGIN { printf "%.2f", a / b }')"
+    local ratio=""
+    if [[ $PG_BEST != 0 ]]; then
+        ratio=", ratio to pgbench best $(awk -v a="$RPS" -v b="$PG_BEST" 'BEGIN { printf "%.2f", a / b }')"
+    fi
+    echo "wrk -t2 -c64 -d${secs}s $name: $RPS req/s, p50 $P50, p99 $P99, non-2xx ${non2xx:-0}$ratio"
 }
 
 # The server's resident memory now and at its peak, in MiB.
