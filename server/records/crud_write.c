@@ -141,6 +141,29 @@ static rp_status_t sync_changed(rp_crud_t *c, const rp_object_t *o, const char *
     return RP_OK;
 }
 
+/* The input of a create or an update as it will be written: the caller's
+ * fields (each one it may edit), copied into *input (the caller frees it)
+ * so that module hooks and Lua triggers may change them, then validated
+ * into *out like the caller's own values. Field errors collect in errors;
+ * unknown fields and refusals answer through fail. */
+static rp_status_t checked_input(rp_crud_t *c, const rp_object_t *o, const rp_access_t *a,
+                                 rp_crud_event_t ev, const char *id, const json_t *fields,
+                                 const json_t *old_rec, json_t **input, json_t **out,
+                                 json_t *unknown, json_t *errors, rp_crud_fail_t *fail)
+{
+    rp_status_t st = rp_crud_check_editable(o, a, fields, fail);
+    if (st != RP_OK)
+        return st;
+    if ((*input = fields ? json_deep_copy(fields) : json_object()) == NULL)
+        return RP_ENOMEM;
+    if ((st = rp_crud_hooks_run(c, ev, o, id, *input, NULL, old_rec, fail)) != RP_OK)
+        return st;
+    if (rp_record_validate(o, *input, ev == RP_CRUD_BEFORE_CREATE, out, unknown, errors) ==
+        RP_ENOMEM)
+        return RP_ENOMEM;
+    return json_array_size(unknown) > 0 ? refuse_unknown(fail, o, unknown) : RP_OK;
+}
+
 rp_status_t rp_crud_create(rp_crud_t *c, const rp_object_t *o, const json_t *fields,
                            const json_t *owner, json_t **rec, rp_crud_fail_t *fail)
 {
@@ -160,23 +183,9 @@ rp_status_t rp_crud_create(rp_crud_t *c, const rp_object_t *o, const json_t *fie
     }
     /* Defaults and autonumbers the server fills are not the caller's
      * writes: only the members it gives are checked. */
-    if ((st = rp_crud_check_editable(o, &a, fields, fail)) != RP_OK)
+    if ((st = checked_input(c, o, &a, RP_CRUD_BEFORE_CREATE, NULL, fields, NULL, &input, &data,
+                            unknown, errors, fail)) != RP_OK)
         goto done;
-    /* Hooks and triggers may change the input: they get a copy, and what
-     * they leave is validated like the caller's own values. */
-    st = RP_ENOMEM;
-    if ((input = fields ? json_deep_copy(fields) : json_object()) == NULL)
-        goto done;
-    if ((st = rp_crud_hooks_run(c, RP_CRUD_BEFORE_CREATE, o, NULL, input, NULL, NULL, fail)) !=
-        RP_OK)
-        goto done;
-    st = rp_record_validate(o, input, true, &data, unknown, errors);
-    if (st == RP_ENOMEM)
-        goto done;
-    if (json_array_size(unknown) > 0) {
-        st = refuse_unknown(fail, o, unknown);
-        goto done;
-    }
     const char *owner_id;
     bool given;
     if ((st = resolve_owner(c, owner, &owner_id, &given, errors)) != RP_OK)
@@ -314,22 +323,12 @@ rp_status_t rp_crud_update(rp_crud_t *c, const rp_object_t *o, const char *id, c
     if ((st = load_for_write(c, o, id, if_match, false, &a, a.update, "change", &old, fail)) !=
         RP_OK)
         goto done;
-    if ((st = rp_crud_check_editable(o, &a, fields, fail)) != RP_OK)
-        goto done;
     st = RP_ENOMEM;
-    if ((old_rec = rp_record_json(o, old, 0)) == NULL ||
-        (input = fields ? json_deep_copy(fields) : json_object()) == NULL)
+    if ((old_rec = rp_record_json(o, old, 0)) == NULL)
         goto done;
-    if ((st = rp_crud_hooks_run(c, RP_CRUD_BEFORE_UPDATE, o, id, input, NULL, old_rec, fail)) !=
-        RP_OK)
+    if ((st = checked_input(c, o, &a, RP_CRUD_BEFORE_UPDATE, id, fields, old_rec, &input, &vals,
+                            unknown, errors, fail)) != RP_OK)
         goto done;
-    st = rp_record_validate(o, input, false, &vals, unknown, errors);
-    if (st == RP_ENOMEM)
-        goto done;
-    if (json_array_size(unknown) > 0) {
-        st = refuse_unknown(fail, o, unknown);
-        goto done;
-    }
     const char *owner_id;
     bool given;
     if ((st = resolve_owner(c, owner, &owner_id, &given, errors)) != RP_OK)
