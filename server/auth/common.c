@@ -122,6 +122,20 @@ void rp_auth_page(rp_ctx_t *ctx, rp_status_t st, rp_dbres_t *res, int limit,
     rp_resp_json(ctx, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
 }
 
+void rp_auth_list(rp_ctx_t *ctx, const char *sql,
+                  json_t *(*row_json)(const rp_dbres_t *res, int row))
+{
+    int limit = 0;
+    const char *cursor = NULL;
+    char lim[16];
+    if (!rp_auth_page_params(ctx, &limit, &cursor, lim))
+        return;
+    const char *params[] = {ctx->principal.tenant_id, cursor, lim};
+    rp_dbres_t *res = NULL;
+    rp_status_t st = rp_db_exec(ctx->db, sql, 3, params, &res);
+    rp_auth_page(ctx, st, res, limit, row_json);
+}
+
 bool rp_auth_page_params(rp_ctx_t *ctx, int *limit, const char **cursor, char lim[16])
 {
     json_t *errors = json_object();

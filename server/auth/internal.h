@@ -40,6 +40,12 @@ void rp_auth_check_name_password(rp_ctx_t *ctx, json_t *body, json_t *errors, co
 void rp_auth_page(rp_ctx_t *ctx, rp_status_t st, rp_dbres_t *res, int limit,
                   json_t *(*row_json)(const rp_dbres_t *res, int row));
 
+/* Answers one keyset page of the caller's tenant: sql selects with $1 the
+ * tenant, $2 the cursor (NULL for the first page) and $3 the row limit,
+ * ordered by id; rows render with row_json. */
+void rp_auth_list(rp_ctx_t *ctx, const char *sql,
+                  json_t *(*row_json)(const rp_dbres_t *res, int row));
+
 /* Appends an auth_events row in the current transaction. user_id and
  * detail (a JSON object, borrowed) may be NULL. */
 rp_status_t rp_auth_event(rp_ctx_t *ctx, const char *tenant_id, const char *kind,

@@ -9,18 +9,10 @@
 
 void rp_auth_users_list(rp_ctx_t *ctx)
 {
-    int limit = 0;
-    const char *cursor = NULL;
-    char lim[16];
-    if (!rp_auth_page_params(ctx, &limit, &cursor, lim))
-        return;
-    const char *params[] = {ctx->principal.tenant_id, cursor, lim};
-    rp_dbres_t *res = NULL;
-    rp_status_t st = rp_db_exec(ctx->db,
-                                "SELECT " RP_USER_COLS " FROM users WHERE tenant_id = $1 AND "
-                                "($2::uuid IS NULL OR id > $2::uuid) ORDER BY id LIMIT $3::int",
-                                3, params, &res);
-    rp_auth_page(ctx, st, res, limit, rp_auth_user_json);
+    rp_auth_list(ctx,
+                 "SELECT " RP_USER_COLS " FROM users WHERE tenant_id = $1 AND "
+                 "($2::uuid IS NULL OR id > $2::uuid) ORDER BY id LIMIT $3::int",
+                 rp_auth_user_json);
 }
 
 void rp_auth_users_get(rp_ctx_t *ctx)
