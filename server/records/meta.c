@@ -9,6 +9,7 @@
 #include "http/router.h"
 #include "modules/modules.h"
 #include "records/meta_internal.h"
+#include "records/role_doc.h"
 
 /* The process cache: a chained hash on the tenant id plus a list in least
  * recently used order. Only pointers move under the lock; snapshots are
@@ -181,6 +182,40 @@ static rp_status_t tenant_read(rp_ctx_t *ctx, const char *sql, int n, const char
     return rp_db_read(ctx->db, ctx->principal.tenant_id, sql, n, params, out);
 }
 
+/* The definition text of built-in role `role` with the defaults the
+ * enabled modules' manifests give it ("permissions": {role: {"objects":
+ * {...}}}) over the built-in "*" entry, or NULL in *out when no module gives
+ * any. The first module naming an object wins (load order). */
+static rp_status_t module_defaults(const rp_meta_t *m, const char *role, char **out)
+{
+    *out = NULL;
+    json_t *objects = NULL;
+    for (int i = 0; i < rp_modules_count(); i++) {
+        const rp_module_t *mod = rp_modules_at(i);
+        if (!(m->modules & ((uint64_t)1 << mod->index)))
+            continue;
+        json_t *manifest = json_loads(mod->manifest, 0, NULL);
+        json_t *given = json_object_get(
+            json_object_get(json_object_get(manifest, "permissions"), role), "objects");
+        const char *name;
+        json_t *entry;
+        json_object_foreach(given, name, entry)
+        {
+            if (objects == NULL && (objects = rp_role_doc_builtin(rp_role_parse(role))) == NULL)
+                break;
+            if (json_object_get(objects, name) == NULL)
+                json_object_set(objects, name, entry);
+        }
+        json_decref(manifest);
+    }
+    if (objects == NULL)
+        return RP_OK;
+    json_t *def = json_pack("{s:o}", "objects", objects);
+    *out = def ? json_dumps(def, JSON_COMPACT) : NULL;
+    json_decref(def);
+    return *out ? RP_OK : RP_ENOMEM;
+}
+
 /* Reads the tenant's stored roles and compiles them into m, which is not
  * shared yet. */
 static rp_status_t load_roles(rp_ctx_t *ctx, rp_meta_t *m)
@@ -202,7 +237,32 @@ static rp_status_t load_roles(rp_ctx_t *ctx, rp_meta_t *m)
     for (int i = 0; i < n; i++)
         rows[i] = (rp_meta_role_row_t){rp_dbres_get(res, i, 0), rp_dbres_get(res, i, 1),
                                        rp_dbres_get(res, i, 2)};
-    st = rp_meta_build_roles(m, rows, n);
+    /* Built-in roles the tenant has not overridden take the defaults of its
+     * enabled modules' manifests on their objects. */
+    static const char *const builtins[] = {"manager", "user", "readonly"};
+    char *texts[3] = {NULL, NULL, NULL};
+    int total = n;
+    rp_meta_role_row_t *more = realloc(rows, sizeof *rows * (size_t)(n + 4));
+    if (more == NULL) {
+        st = RP_ENOMEM;
+        goto done;
+    }
+    rows = more;
+    for (int b = 0; b < 3; b++) {
+        bool stored = false;
+        for (int i = 0; i < n && !stored; i++)
+            stored = strcmp(rows[i].name, builtins[b]) == 0;
+        if (stored)
+            continue;
+        if ((st = module_defaults(m, builtins[b], &texts[b])) != RP_OK)
+            goto done;
+        if (texts[b] != NULL)
+            rows[total++] = (rp_meta_role_row_t){builtins[b], builtins[b], texts[b]};
+    }
+    st = rp_meta_build_roles(m, rows, total);
+done:
+    for (int b = 0; b < 3; b++)
+        free(texts[b]);
     free(rows);
     rp_dbres_free(res);
     return st;

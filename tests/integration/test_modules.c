@@ -298,6 +298,29 @@ static void objects_and_hooks_through_rest(void **state)
     RP_IT_EXPECT_STATUS(r, 200);
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(r->json, "fields"), "code")), "CD");
+    /* The manifest's default rights for the built-in user role apply on
+     * the module's object: a user updates and deletes its own greetings
+     * only (without them, a user may change every record). */
+    const char *rep = rp_it_token("alpha", "rep@alpha.test", PASSWORD);
+    RP_IT_EXPECT_PROBLEM(rp_it_send("PATCH", rp_it_fmt("/api/v1/records/greeting/%s", id), rep,
+                                    "{\"fields\":{\"code\":\"ef\"}}"),
+                         403, "forbidden");
+    r = rp_it_send("POST", "/api/v1/records/greeting", rep,
+                   "{\"fields\":{\"text\":\"Mine\",\"code\":\"gh\"}}");
+    RP_IT_EXPECT_STATUS(r, 201);
+    const char *mine = rp_it_fmt("%s", rp_it_jstr(r, "id"));
+    RP_IT_EXPECT_STATUS(rp_it_send("PATCH", rp_it_fmt("/api/v1/records/greeting/%s", mine), rep,
+                                   "{\"fields\":{\"code\":\"ij\"}}"),
+                        200);
+    RP_IT_EXPECT_STATUS(
+        rp_it_send("DELETE", rp_it_fmt("/api/v1/records/greeting/%s", mine), rep, NULL), 204);
+    /* Other objects keep the built-in defaults. */
+    r = rp_it_send("POST", "/api/v1/records/account", admin, "{\"fields\":{\"name\":\"Shared\"}}");
+    RP_IT_EXPECT_STATUS(r, 201);
+    RP_IT_EXPECT_STATUS(rp_it_send("PATCH",
+                                   rp_it_fmt("/api/v1/records/account/%s", rp_it_jstr(r, "id")),
+                                   rep, "{\"fields\":{\"name\":\"Shared too\"}}"),
+                        200);
     /* The after-create hook ran too (it logs the new id). */
     assert_non_null(strstr(rp_it_server_log(), rp_it_fmt("greeting %s created", id)));
     RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/example/disable", admin, NULL), 200);
