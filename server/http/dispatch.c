@@ -115,6 +115,8 @@ void rp_dispatch_run(rp_ctx_t *ctx, rp_db_t *db)
             rp_db_rollback(db);
             rp_resp_reset(ctx);
             ctx->metadata_recheck = true;
+            /* Scripts start over too: their state held the stale snapshot. */
+            ctx->script = NULL;
             st = begin(db, rt, ctx->principal.tenant_id);
             if (st != RP_OK) {
                 rp_resp_fail(ctx, st);
