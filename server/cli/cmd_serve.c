@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "core/app.h"
+#include "core/log.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "modules/modules.h"
@@ -159,8 +160,12 @@ int rp_cli_serve(const rp_cli_globals_t *g, int argc, char **argv)
         goto out;
     }
     rp_script_scheduler_start(&app); /* a failure is logged; serving goes on */
+    /* Without the writer, runs are logged by their requests. */
+    if (rp_script_runlog_start(app.app_conninfo, app.app_set_role) != RP_OK)
+        rp_log_warn("script run log writer not started: requests write their runs");
     st = rp_server_run(&app);
     rp_script_scheduler_stop();
+    rp_script_runlog_stop();
     rp_housekeeping_stop();
     rp_meta_listener_stop();
     if (st != RP_OK)

@@ -388,6 +388,12 @@ static void runs(rp_ctx_t *ctx)
     }
     if (!exists(ctx))
         return;
+    /* Runs the writer has not reached yet are part of the answer. */
+    rp_status_t st = rp_script_runlog_drain(ctx->db, ctx->principal.tenant_id);
+    if (st != RP_OK) {
+        rp_resp_fail(ctx, st);
+        return;
+    }
     char lim[16];
     snprintf(lim, sizeof lim, "%d", limit);
     const char *p[] = {ctx->principal.tenant_id, ctx->req.params[0], lim};

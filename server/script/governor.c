@@ -214,13 +214,17 @@ rp_status_t rp_script_runs_flush(rp_ctx_t *ctx)
     if (plain) {
         rp_status_t st = RP_OK;
         for (rp_script_runlog_t *r = runs; st == RP_OK && r; r = r->next)
-            st = log_success(ctx, r);
+            if (!rp_script_runlog_enqueue(ctx->principal.tenant_id, r))
+                st = log_success(ctx, r);
         if (st != RP_OK)
             rp_log_warn("script run log of tenant %s not written: %s", ctx->principal.tenant_id,
                         rp_db_error(ctx->db));
         return st;
     }
     rp_status_t st = rp_db_begin(ctx->db, ctx->principal.tenant_id);
+    /* Earlier runs still queued go first: the failure count must see them. */
+    if (st == RP_OK)
+        st = rp_script_runlog_drain(ctx->db, ctx->principal.tenant_id);
     bool disabled = false;
     for (rp_script_runlog_t *r = runs; st == RP_OK && r; r = r->next)
         st = log_one(ctx, r, &disabled);

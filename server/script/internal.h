@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/request.h"
+#include "db/db.h"
 #include "records/meta.h"
 #include "script/script.h"
 
@@ -156,6 +157,16 @@ typedef struct rp_script_runlog {
     long long memory;
     struct rp_script_runlog *next;
 } rp_script_runlog_t;
+
+/* Queues a run that went well for the run-log writer (runlog.c); false when
+ * the writer is not running or its queue is full (the caller writes the
+ * run itself). */
+bool rp_script_runlog_enqueue(const char *tenant_id, const rp_script_runlog_t *r);
+
+/* Writes the queued runs of tenant_id now, with db (in its transaction if
+ * it has one): before anything that must see them, like a failure count or
+ * the run log's own listing. */
+rp_status_t rp_script_runlog_drain(rp_db_t *db, const char *tenant_id);
 
 /* The counters of one request's transaction, kept for the life of its pool. */
 typedef struct rp_script_gov {

@@ -81,6 +81,14 @@ void rp_script_share_meta(rp_ctx_t *ctx, const rp_meta_t *m);
  * the request are forgotten when its pool is cleared. */
 rp_status_t rp_script_runs_flush(rp_ctx_t *ctx);
 
+/* Starts the thread that writes the logs of runs that went well, on its
+ * own connection, a few times a second. Without it every run is written by
+ * its request. */
+rp_status_t rp_script_runlog_start(const char *conninfo, const char *set_role);
+
+/* Writes what is queued and stops the thread. */
+void rp_script_runlog_stop(void);
+
 /* Frees the calling thread's cached Lua states (threads that end free
  * theirs by themselves). */
 void rp_script_cache_clear(void);

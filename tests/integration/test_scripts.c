@@ -506,6 +506,18 @@ static void rest_writes_fire_triggers(void **state)
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(r->json, "fields"), "first_name")),
         "Default");
+    /* The run is logged by the run-log writer, behind the request. */
+    const char *ok_runs = "SELECT count(*)::text FROM script_runs r JOIN scripts s ON s.id = "
+                          "r.script_id AND s.tenant_id = r.tenant_id WHERE s.name = $1 AND "
+                          "r.outcome = 'ok'";
+    long before = atol(rp_it_sql(ok_runs, "contact_rules", NULL));
+    RP_IT_EXPECT_STATUS(
+        rp_it_send("POST", "/api/v1/records/contact", a, "{\"fields\":{\"last_name\":\"Logged\"}}"),
+        201);
+    double deadline = rp_it_now() + 10;
+    while (atol(rp_it_sql(ok_runs, "contact_rules", NULL)) <= before && rp_it_now() < deadline)
+        rp_it_sleep_ms(50);
+    assert_true(atol(rp_it_sql(ok_runs, "contact_rules", NULL)) > before);
     const char *acc = rp_it_sql("SELECT id::text FROM records WHERE object = 'account' AND "
                                 "data->>'name' = 'Bar Inc'",
                                 NULL);
