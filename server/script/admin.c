@@ -418,8 +418,7 @@ static const rp_route_t routes[] = {
     {RP_GET, "/api/v1/scripts/{id}/versions", versions, 0, RP_ROLE_ADMIN},
     {RP_GET, "/api/v1/scripts/{id}/runs", runs, 0, RP_ROLE_ADMIN},
     {RP_POST, "/api/v1/scripts/{id}/dry-run", rp_script_dry_run, RP_ROUTE_NO_TX, RP_ROLE_ADMIN},
-    {RP_POST, "/api/v1/scripts/{name}/run", rp_script_endpoint_run, RP_ROUTE_NO_TX,
-     RP_ROLE_READONLY},
+    {RP_POST, "/api/v1/scripts/{name}/run", rp_script_endpoint_run, 0, RP_ROLE_READONLY},
 };
 
 rp_status_t rp_script_routes_register(rp_router_t *r)

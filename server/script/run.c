@@ -186,10 +186,10 @@ void rp_script_endpoint_run(rp_ctx_t *ctx)
         return;
     json_t *arg = NULL, *result = NULL;
     rp_script_refusal_t ref = {0};
-    rp_status_t st = rp_db_begin(ctx->db, ctx->principal.tenant_id);
+    /* The dispatcher's transaction: it commits below 400 and rolls back
+     * otherwise, and logs the runs once it has ended. */
     rp_script_tenant_t *t = NULL;
-    if (st == RP_OK)
-        st = rp_script_tenant(ctx, &t);
+    rp_status_t st = rp_script_tenant(ctx, &t);
     if (st != RP_OK) {
         rp_resp_fail(ctx, st);
         goto done;
@@ -220,8 +220,6 @@ void rp_script_endpoint_run(rp_ctx_t *ctx)
         rp_script_refusal_answer(ctx, &ref);
         goto done;
     }
-    if (st == RP_OK)
-        st = rp_db_commit(ctx->db);
     if (st != RP_OK) {
         rp_resp_fail(ctx, st);
         goto done;
@@ -233,9 +231,6 @@ void rp_script_endpoint_run(rp_ctx_t *ctx)
         rp_resp_json(ctx, 200, json_pack("{s:O}", "result", result ? result : json_null()));
     }
 done:
-    if (rp_db_in_tx(ctx->db))
-        rp_db_rollback(ctx->db);
-    rp_script_runs_flush(ctx);
     rp_script_refusal_clear(&ref);
     json_decref(body);
     json_decref(arg);
