@@ -1,7 +1,6 @@
 #include "records/housekeeping.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "core/thread.h"
 #include "core/uuid.h"
 #include "records/crud.h"
 
@@ -130,12 +130,7 @@ rp_status_t rp_housekeeping_start(const char *conninfo, const char *set_role, in
     if (hk_db == NULL)
         return st;
     atomic_store(&stopping, false);
-    /* Every signal blocked: SIGTERM and SIGINT are the main thread's. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    int rc = pthread_create(&thread, NULL, hk_main, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    int rc = rp_thread_start(&thread, hk_main, NULL);
     if (rc != 0) {
         rp_db_close(hk_db);
         hk_db = NULL;

@@ -1,11 +1,11 @@
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/log.h"
+#include "core/thread.h"
 #include "core/uuid.h"
 #include "db/db.h"
 #include "db/listen.h"
@@ -78,14 +78,7 @@ rp_status_t rp_meta_listener_start(const char *conninfo, const char *set_role)
     if (listen_db == NULL)
         return st;
     atomic_store(&stopping, false);
-    /* The thread starts with every signal blocked: SIGTERM and SIGINT are
-     * the main thread's to take with sigwait, and a process-directed signal
-     * must never land here and kill the process with its default action. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    int rc = pthread_create(&thread, NULL, listen_main, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    int rc = rp_thread_start(&thread, listen_main, NULL);
     if (rc != 0) {
         rp_db_close(listen_db);
         listen_db = NULL;

@@ -1,5 +1,4 @@
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +7,7 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "core/thread.h"
 #include "core/uuid.h"
 #include "db/db.h"
 #include "script/internal.h"
@@ -217,11 +217,7 @@ rp_status_t rp_script_runlog_start(const char *conninfo, const char *set_role)
     if (writer_db == NULL)
         return st;
     atomic_store(&stopping, false);
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    int rc = pthread_create(&thread, NULL, writer_main, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    int rc = rp_thread_start(&thread, writer_main, NULL);
     if (rc != 0) {
         rp_db_close(writer_db);
         writer_db = NULL;

@@ -1,5 +1,4 @@
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +7,7 @@
 
 #include "core/app.h"
 #include "core/log.h"
+#include "core/thread.h"
 #include "db/db.h"
 #include "script/cron.h"
 #include "script/internal.h"
@@ -194,12 +194,7 @@ rp_status_t rp_script_scheduler_start(const rp_app_t *a)
         return st;
     }
     atomic_store(&stopping, false);
-    /* Every signal blocked: SIGTERM and SIGINT are the main thread's. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    int rc = pthread_create(&thread, NULL, sched_main, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    int rc = rp_thread_start(&thread, sched_main, NULL);
     if (rc != 0) {
         rp_log_warn("scheduled scripts will not run: no thread");
         rp_db_close(db);
