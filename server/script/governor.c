@@ -113,29 +113,6 @@ void rp_script_gov_log(rp_ctx_t *ctx, const char *script_id, const char *via, bo
     g->nruns++;
 }
 
-/* A run that went well, outside any transaction: the row and the reset of
- * the failure count in one guarded statement. */
-static rp_status_t log_success(rp_ctx_t *ctx, const rp_script_runlog_t *r)
-{
-    char id[RP_UUID_LEN + 1], dur[32], ins[32], mem[32];
-    rp_uuid_v7(id);
-    snprintf(dur, sizeof dur, "%.3f", r->duration_ms);
-    snprintf(ins, sizeof ins, "%lld", r->instructions);
-    snprintf(mem, sizeof mem, "%lld", r->memory);
-    const char *p[] = {
-        ctx->principal.tenant_id,     id, r->script_id, dur, ins, mem, r->via, r->outcome,
-        r->error[0] ? r->error : NULL};
-    return rp_db_read(ctx->db, ctx->principal.tenant_id,
-                      "WITH run AS (INSERT INTO script_runs (tenant_id, id, script_id, "
-                      "duration_ms, instructions, memory, via, dry_run, outcome, error) "
-                      "SELECT $1::uuid, $2::uuid, $3::uuid, $4::float8, $5::bigint, "
-                      "$6::bigint, $7, false, $8, $9 WHERE EXISTS (SELECT 1 FROM scripts "
-                      "WHERE tenant_id = $1::uuid AND id = $3::uuid)) "
-                      "UPDATE scripts SET failures = 0 WHERE tenant_id = $1::uuid AND "
-                      "id = $3::uuid AND failures <> 0",
-                      9, p, NULL);
-}
-
 static rp_status_t log_one(rp_ctx_t *ctx, const rp_script_runlog_t *r, bool *disabled)
 {
     char id[RP_UUID_LEN + 1], dur[32], ins[32], mem[32];
@@ -215,7 +192,7 @@ rp_status_t rp_script_runs_flush(rp_ctx_t *ctx)
         rp_status_t st = RP_OK;
         for (rp_script_runlog_t *r = runs; st == RP_OK && r; r = r->next)
             if (!rp_script_runlog_enqueue(ctx->principal.tenant_id, r))
-                st = log_success(ctx, r);
+                st = rp_script_runlog_write(ctx->db, ctx->principal.tenant_id, r);
         if (st != RP_OK)
             rp_log_warn("script run log of tenant %s not written: %s", ctx->principal.tenant_id,
                         rp_db_error(ctx->db));

@@ -163,6 +163,10 @@ typedef struct rp_script_runlog {
  * run itself). */
 bool rp_script_runlog_enqueue(const char *tenant_id, const rp_script_runlog_t *r);
 
+/* Writes run r (one that went well) of tenant_id now, with db, as the
+ * writer would: what a request does when the writer cannot take it. */
+rp_status_t rp_script_runlog_write(rp_db_t *db, const char *tenant_id, const rp_script_runlog_t *r);
+
 /* Writes the queued runs of tenant_id now, with db (in its transaction if
  * it has one): before anything that must see them, like a failure count or
  * the run log's own listing. */

@@ -38,13 +38,9 @@ static atomic_bool running, stopping;
 static pthread_t thread;
 static rp_db_t *writer_db;
 
-bool rp_script_runlog_enqueue(const char *tenant_id, const rp_script_runlog_t *r)
+/* A queue entry for run r of tenant_id, stamped with the time now. */
+static void fill(queued_t *q, const char *tenant_id, const rp_script_runlog_t *r)
 {
-    if (!atomic_load(&running))
-        return false;
-    queued_t *q = calloc(1, sizeof *q);
-    if (q == NULL)
-        return false;
     snprintf(q->tenant_id, sizeof q->tenant_id, "%s", tenant_id);
     rp_uuid_v7(q->id);
     struct timespec ts;
@@ -56,6 +52,17 @@ bool rp_script_runlog_enqueue(const char *tenant_id, const rp_script_runlog_t *r
     snprintf(q->started_at, sizeof q->started_at, "%s.%03ldZ", day, ts.tv_nsec / 1000000);
     q->run = *r;
     q->run.next = NULL;
+    q->next = NULL;
+}
+
+bool rp_script_runlog_enqueue(const char *tenant_id, const rp_script_runlog_t *r)
+{
+    if (!atomic_load(&running))
+        return false;
+    queued_t *q = calloc(1, sizeof *q);
+    if (q == NULL)
+        return false;
+    fill(q, tenant_id, r);
     pthread_mutex_lock(&lock);
     bool ok = nqueued < QUEUE_MAX;
     if (ok) {
@@ -175,6 +182,14 @@ static rp_status_t write_runs(rp_db_t *db, const queued_t *list)
     for (int c = 0; c < NCOLS; c++)
         rp_buf_free(&cols[c]);
     return st;
+}
+
+rp_status_t rp_script_runlog_write(rp_db_t *db, const char *tenant_id, const rp_script_runlog_t *r)
+{
+    queued_t q;
+    memset(&q, 0, sizeof q);
+    fill(&q, tenant_id, r);
+    return write_runs(db, &q);
 }
 
 rp_status_t rp_script_runlog_drain(rp_db_t *db, const char *tenant_id)
