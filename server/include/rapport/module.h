@@ -32,7 +32,7 @@ extern "C" {
  * already published changes (the loader then refuses older modules); the
  * minor when something is added at an end. */
 #define RAPPORT_ABI_MAJOR 1
-#define RAPPORT_ABI_MINOR 0
+#define RAPPORT_ABI_MINOR 1
 
 /* Marks a symbol as exported from a module built with -fvisibility=hidden. */
 #define RP_MODULE_EXPORT __attribute__((visibility("default")))
@@ -129,6 +129,16 @@ typedef enum rp_json_kind {
     RP_JSON_ARRAY = 5,
     RP_JSON_OBJECT = 6
 } rp_json_kind_t;
+
+/* Flags of record_create_ex and record_update_ex. */
+typedef enum rp_mwrite_flag {
+    /* The module writes values it derives itself (totals, conversion marks,
+     * answers recorded by an action): read_only fields may be set, and the
+     * caller's create/update rights and field-edit rights are not checked
+     * (the record must still exist for the tenant). Validation, hooks,
+     * triggers and history are unchanged; history names the caller. */
+    RP_MWRITE_DERIVED = 1
+} rp_mwrite_flag_t;
 
 /* ---- callbacks -------------------------------------------------------- */
 
@@ -326,6 +336,28 @@ typedef struct rp_host_api {
     /* A new deep copy of v (for putting a borrowed value somewhere that
      * takes ownership), or NULL. */
     rp_json_t *(*json_copy)(const rp_json_t *v);
+
+    /* -- ABI 1.1 */
+
+    /* Answers with a document that is not JSON (an HTML page, CSV, ...):
+     * content_type like "text/html; charset=utf-8"; body (len bytes) is
+     * copied. */
+    void (*respond_text)(rp_mctx_t *ctx, int status, const char *content_type, const char *body,
+                         size_t len);
+    /* record_create and record_update with flags (RP_MWRITE_*). */
+    rp_mstatus_t (*record_create_ex)(rp_mctx_t *ctx, const char *object, const rp_json_t *fields,
+                                     unsigned flags, rp_json_t **out, rp_json_t **errors);
+    rp_mstatus_t (*record_update_ex)(rp_mctx_t *ctx, const char *object, const char *id,
+                                     const rp_json_t *fields, unsigned flags, rp_json_t **out,
+                                     rp_json_t **errors);
+    /* record_query one page at a time, for more than 200 records: cursor is
+     * NULL for the first page or the *next of the previous call; *next
+     * receives the cursor of the following page (release with mem_free), or
+     * NULL after the last one. sort must name a unique order's fields the
+     * way the list API takes them (its cursors add the id). */
+    rp_mstatus_t (*record_query_page)(rp_mctx_t *ctx, const char *object, const rp_json_t *filter,
+                                      const char *sort, int limit, const char *cursor,
+                                      rp_json_t **out, char **next);
 
     /* New functions are added here, at the end, with a minor bump. */
 } rp_host_api_t;

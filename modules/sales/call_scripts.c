@@ -1,0 +1,7 @@
+#include "sales.h"
+
+rp_mstatus_t sales_call_scripts_init(rp_mreg_t *reg)
+{
+    (void)reg;
+    return RP_M_OK;
+}
