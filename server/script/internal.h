@@ -72,6 +72,16 @@ typedef struct rp_sbox_run {
     const char *script_name;
 } rp_sbox_run_t;
 
+/* Charges n steps of work done in C (pattern matching) to the invocation
+ * under way, as if they were n instructions: past the instruction budget or
+ * the deadline it aborts the run like the count hook does (a Lua error that
+ * pcall cannot keep). Outside an invocation it does nothing. */
+void rp_sbox_charge(lua_State *L, long n);
+
+/* Replaces find, match, gmatch and gsub of the string library table at
+ * index lib with versions whose matching steps are charged (pattern.c). */
+void rp_sbox_patterns(lua_State *L, int lib);
+
 /* A new state with the allow-list environment and the memory cap. */
 rp_status_t rp_sbox_new(const rp_script_limits_t *lim, rp_sbox_t **out);
 

@@ -118,6 +118,22 @@ int rp_sbox_abort(lua_State *L, const char *limit, const char *fmt, ...)
     return luaL_error(L, "%s", sb->abort_msg);
 }
 
+void rp_sbox_charge(lua_State *L, long n)
+{
+    rp_sbox_t *sb = sbox_of(L);
+    if (sb->depth == 0)
+        return;
+    if (!sb->aborting) {
+        sb->counted += n;
+        if (sb->counted > sb->budget)
+            rp_sbox_abort(L, "instructions", "instruction limit (%lld) reached", sb->budget);
+        if (past(&sb->deadline))
+            rp_sbox_abort(L, "time", "time limit (%ld ms) reached", sb->lim.timeout_ms);
+        return;
+    }
+    rp_sbox_abort(L, NULL, "%s", sb->abort_msg);
+}
+
 rp_sbox_run_t *rp_sbox_current(lua_State *L, rp_ctx_t **ctx)
 {
     rp_sbox_t *sb = sbox_of(L);
@@ -208,6 +224,9 @@ static int setup(lua_State *L)
     luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 0);
     lua_pushnil(L);
     lua_setfield(L, -2, "dump");
+    /* Matching runs in C, beyond the count hook: these versions charge
+     * their steps to the run's budget (pattern.c). */
+    rp_sbox_patterns(L, -1);
     /* The string metatable stays what it is, but getmetatable("") now
      * answers false and setmetatable cannot reach it. */
     lua_pushliteral(L, "");

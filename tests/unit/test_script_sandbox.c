@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <lauxlib.h>
+#include <lualib.h>
+
 #include "script/internal.h"
 
 static rp_script_limits_t limits(void)
@@ -334,6 +337,165 @@ static void test_examples_compile(void **state)
     }
 }
 
+/* Serialises every value a call gives back, the same way in both states. */
+#define SER                                                                                        \
+    "local function ser(...) local t = table.pack(...) local o = {} "                              \
+    "for i = 1, t.n do o[#o + 1] = type(t[i]) .. ':' .. tostring(t[i]) end "                       \
+    "return table.concat(o, ',') end "
+
+/* Pattern calls whose answers (or errors) must be Lua 5.4's own. */
+static const char *const pattern_cases[] = {
+    "ser(string.find('hello world', 'o w'))",
+    "ser(string.find('hello world', 'o', 6))",
+    "ser(string.find('hello world', 'l+'))",
+    "ser(string.find('hello', 'l', -2))",
+    "ser(string.find('hello', 'l', -100))",
+    "ser(string.find('hello', '', 10))",
+    "ser(string.find('hello', '', 6))",
+    "ser(string.find('a.b', '.', 1, true))",
+    "ser(string.find('a+b', '+', 1, true))",
+    "ser(string.find('abc', '[a-', 1, true))",
+    "ser(string.find('key = value', '(%w+)%s*=%s*(%w+)'))",
+    "ser(string.find('abc', '()b()'))",
+    "ser(string.match('2026-11-23', '(%d+)-(%d+)-(%d+)'))",
+    "ser(string.match('  trim me  ', '^%s*(.-)%s*$'))",
+    "ser(string.match('hello', '^(h)(e)'))",
+    "ser(string.match('hello', 'l*'))",
+    "ser(string.match('hello', 'x?h'))",
+    "ser(string.match('aaab', 'a-b'))",
+    "ser(string.match('f(a(b)c)d', '%b()'))",
+    "ser(string.match('THE (quick) fox', '%f[%a]%a+'))",
+    "ser(string.match('abcabc', '(abc)%1'))",
+    "ser(string.match('x = \"a\\\\\"b\"', '\"(.-)\"'))",
+    "ser(string.match('[]]', '[]]+'))",
+    "ser(string.match('a-b_c', '[%w_-]+'))",
+    "ser(string.match('Caps', '[^%l]'))",
+    "ser(string.match('tab\\there', '%c'))",
+    "ser(string.match('0x1F', '%x+', 3))",
+    "ser(string.match('punct!?', '%p+'))",
+    "ser(string.match('abc', '.-$'))",
+    "ser(string.match('a$b', 'a$b'))",
+    "ser(string.match('hello', '()ll()'))",
+    "ser(string.match('', '.*'))",
+    "ser(string.match('abc', 'z'))",
+    "ser(string.match('abc123def', '%d+'))",
+    "ser(string.match('ab12', '%D+'))",
+    "ser(string.gsub('a1 b2_c3', '%W', '.'))",
+    "ser(string.gsub('Hello World', '%l', 'x'))",
+    "ser(string.gsub('Hello World', '%u', 'x'))",
+    "ser(string.gsub(' a\\tb\\n', '%S', '#'))",
+    "ser(string.gsub('a b\\tc', '%s', '_'))",
+    "ser(string.gsub('a!b.c', '%P', ''))",
+    "ser(string.gsub('az09AZ', '[b-y1-8B-Y]', '*'))",
+    "ser(string.gsub('hello', '[^l]', ''))",
+    "ser(string.gsub('hello world', 'o', '0'))",
+    "ser(string.gsub('hello world', 'o', '0', 1))",
+    "ser(string.gsub('hello', '', '-'))",
+    "ser(string.gsub('abc', '%w', '%0%0'))",
+    "ser(string.gsub('abc', '(%w)', '[%1]'))",
+    "ser(string.gsub('50%', '%%', ' percent'))",
+    "ser(string.gsub('a b', '%s', '%%'))",
+    "ser(string.gsub('$name is $age', '%$(%w+)', {name = 'Ann', age = 7}))",
+    "ser(string.gsub('$x $y', '%$(%w+)', {x = false}))",
+    "ser(string.gsub('a,b,,c', '[^,]*', function(w) return '<' .. w .. '>' end))",
+    "ser(string.gsub('abc', '^a', 'A'))",
+    "ser(string.gsub('aaa', '^a', 'A'))",
+    "ser(string.gsub('one two', '(%w+) (%w+)', '%2 %1'))",
+    "ser(string.gsub('abc', '()', '%1'))",
+    "ser(string.gsub('abc', 'b', 5))",
+    "ser(string.gsub('', 'x*', 'y'))",
+    "ser(string.gsub('hello', 'l+', function() end))",
+    "(function() local o = {} for k, v in string.gmatch('a=1, b=2', '(%w+)=(%w+)') do "
+    "o[#o + 1] = k .. v end return table.concat(o, ';') end)()",
+    "(function() local o = {} for w in string.gmatch('one two  three', '%a*') do "
+    "o[#o + 1] = '[' .. w .. ']' end return table.concat(o) end)()",
+    "(function() local o = {} for w in string.gmatch('abcabc', 'b', 3) do "
+    "o[#o + 1] = w end return #o end)()",
+    "(function() local o = {} for a in string.gmatch('^a^a', '^a') do "
+    "o[#o + 1] = a end return #o end)()",
+    "(function() local o = {} for p in ('hello'):gmatch('()l') do "
+    "o[#o + 1] = p end return table.concat(o, ',') end)()",
+    "ser(('x'):rep(3):find('xx'))",
+    "ser(string.find('abc', '[a'))",
+    "ser(string.find('abc', '%'))",
+    "ser(string.find('abc', '(a'))",
+    "ser(string.find('abc', 'a)'))",
+    "ser(string.find('abc', '%1'))",
+    "ser(string.find('abc', '%b'))",
+    "ser(string.find('abc', '%f'))",
+    "ser(string.gsub('abc', 'a', '%2'))",
+    "ser(string.gsub('abc', 'a', '%x'))",
+    "ser(string.gsub('abc', 'a', {a = {}}))",
+    "ser(string.gsub('abc', 'a', true))",
+    "ser(string.find(string.rep('a', 300), string.rep('(a)', 33)))",
+    "ser(string.match(string.rep('a', 300), string.rep('a?', 250) .. 'b'))",
+};
+
+/* Each case gives, in the sandbox, what the reference string library of
+ * Lua 5.4 gives: the same values, or an error with the same message. */
+static void test_patterns_match_lua(void **state)
+{
+    (void)state;
+    lua_State *ref = luaL_newstate();
+    assert_non_null(ref);
+    luaL_openlibs(ref);
+    for (size_t i = 0; i < sizeof pattern_cases / sizeof pattern_cases[0]; i++) {
+        char code[1024];
+        snprintf(code, sizeof code, SER "return %s", pattern_cases[i]);
+        int rc = luaL_loadstring(ref, code);
+        if (rc == LUA_OK)
+            rc = lua_pcall(ref, 0, 1, 0);
+        const char *want = lua_tostring(ref, -1);
+        rp_status_t st = run(code);
+        if (rc == LUA_OK) {
+            if (st != RP_OK)
+                fail_msg("%s: error '%s', Lua gives '%s'", pattern_cases[i], F.run.error, want);
+            const char *got = json_is_string(F.run.result) ? json_string_value(F.run.result) : NULL;
+            char num[32];
+            if (json_is_integer(F.run.result)) {
+                snprintf(num, sizeof num, "%lld", (long long)json_integer_value(F.run.result));
+                got = num;
+            }
+            if (got == NULL || strcmp(got, want) != 0)
+                fail_msg("%s: got '%s', Lua gives '%s'", pattern_cases[i], got ? got : "?", want);
+        } else {
+            /* "[string ...]:1: message": compare what follows the position. */
+            const char *msg = strstr(want, ":1: ");
+            msg = msg ? msg + 4 : want;
+            if (st != RP_ERR || strstr(F.run.error, msg) == NULL)
+                fail_msg("%s: status %d '%s', Lua fails with '%s'", pattern_cases[i], st,
+                         F.run.error, msg);
+        }
+        lua_settop(ref, 0);
+    }
+    lua_close(ref);
+}
+
+/* Backtracking patterns that would hold a worker for hours in C end at the
+ * instruction budget like any runaway script, in every pattern function,
+ * and pcall cannot keep them going. */
+static void test_pattern_backtracking_limited(void **state)
+{
+    (void)state;
+    expect_limit("return ('a'):rep(20000):find('.-.-.-.-.-.-b')", "instructions");
+    expect_limit("return ('a'):rep(20000):match('(a*)*b')", "instructions");
+    expect_limit("return string.gsub(('a'):rep(20000), 'a*a*a*a*a*b', '')", "instructions");
+    expect_limit("for x in ('a'):rep(20000):gmatch('.-.-.-.-b') do end", "instructions");
+    expect_limit("return ('('):rep(20000):find('%b()%b()%b()x')", "instructions");
+    expect_limit("local s = ('a'):rep(20000) "
+                 "while true do pcall(string.find, s, '.-.-.-.-.-b') end",
+                 "instructions");
+    assert_true(F.run.instructions >= 1000000);
+}
+
+/* The count of a matching run shows in the run's instructions. */
+static void test_pattern_steps_counted(void **state)
+{
+    (void)state;
+    assert_int_equal(run("return ('a'):rep(1000):find('a-b')"), RP_OK);
+    assert_true(F.run.instructions > 100000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -356,6 +518,9 @@ int main(void)
         T(test_syntax_check),
         T(test_small_state),
         T(test_examples_compile),
+        T(test_patterns_match_lua),
+        T(test_pattern_backtracking_limited),
+        T(test_pattern_steps_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
