@@ -1,7 +1,9 @@
 #!/bin/sh
 # The newcomer's first command: installs what is missing, builds, prepares a
 # demo tenant with an admin user, prints how to log in, and runs the server
-# on the embedded PostgreSQL (Ctrl-C stops both).
+# on the embedded PostgreSQL (Ctrl-C stops both). The demo tenant gets the
+# modules RAPPORT_DEFAULT_MODULES names, like every new tenant: sales (with
+# accounts, contacts, leads, ...) unless it says otherwise.
 #
 #   deploy/demo.sh
 #
@@ -74,6 +76,7 @@ cat <<INFO
 
   Then call the API with the access token:
     curl -s $URL/api/v1/me -H "Authorization: Bearer ACCESS_TOKEN"
+    curl -s $URL/api/v1/records/account -H "Authorization: Bearer ACCESS_TOKEN"
 
   Ctrl-C stops the server and its database.
 

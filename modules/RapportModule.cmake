@@ -25,7 +25,8 @@ function(rapport_add_module name)
     add_custom_command(OUTPUT ${_manifest_c}
       COMMAND ${CMAKE_COMMAND} -DOUT=${_manifest_c} "-DFILES=${_joined}" -P ${RAPPORT_MERGE_MANIFEST}
       DEPENDS ${_files} ${RAPPORT_MERGE_MANIFEST}
-      COMMENT "Merging the manifest of module ${name}")
+      COMMENT "Merging the manifest of module ${name}"
+      VERBATIM)
     list(APPEND M_SOURCES ${_manifest_c})
   endif()
   add_library(rpmod_${name} MODULE ${M_SOURCES})

@@ -1,7 +1,11 @@
 /* The example module: a small but complete Rapport module. It brings one
- * object (greeting), normalises and checks one of its fields before every
- * create and update, logs after a create, and serves
- * GET /api/v1/m/example/hello. modules/README.md walks through it. */
+ * object (greeting), normalises and checks one of its fields and derives
+ * another before every create and update, logs after a create, and serves
+ * a few actions under /api/v1/m/example/: a JSON one (hello), one that
+ * writes records and its own table (welcome), one that writes a derived
+ * value (greetings/{id}/show), an HTML page (greetings/{id}/card) and one
+ * that pages through every greeting (greetings/stats). modules/README.md
+ * walks through it. */
 
 #include <ctype.h>
 #include <stdbool.h>
@@ -23,7 +27,11 @@ static const char MANIFEST[] =
     "    \"searchable\": true},\n"
     "   {\"name\": \"code\", \"type\": \"text\", \"label\": \"Code\", \"max_length\": 16},\n"
     "   {\"name\": \"language\", \"type\": \"picklist\", \"label\": \"Language\",\n"
-    "    \"values\": [\"en\", \"fr\", \"es\"], \"default\": \"en\"}]}],\n"
+    "    \"values\": [\"en\", \"fr\", \"es\"], \"default\": \"en\"},\n"
+    "   {\"name\": \"length\", \"type\": \"integer\", \"label\": \"Length\",\n"
+    "    \"read_only\": true},\n"
+    "   {\"name\": \"shown\", \"type\": \"integer\", \"label\": \"Times shown\",\n"
+    "    \"read_only\": true}]}],\n"
     " \"permissions\": {\"user\": {\"objects\": {\"greeting\": {\"create\": true, \"read\": "
     "\"all\",\n"
     "   \"update\": \"own\", \"delete\": \"own\"}}},\n"
@@ -45,13 +53,28 @@ static const rp_module_info_t INFO = {
 RP_MODULE_MAGIC
 RP_MODULE_INFO(INFO)
 
+/* The number of characters (UTF-8 code points) in s. */
+static long long characters(const char *s)
+{
+    long long n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
 /* Codes are kept upper-case without surrounding blanks, so that "ab-1 "
- * and "AB-1" are the same code. */
+ * and "AB-1" are the same code. The length is derived from the text: it is
+ * a read-only field, which a before hook may fill although callers may not
+ * write it. */
 static rp_hook_result_t normalise_code(rp_mctx_t *ctx, rp_mrecord_t *rec, void *user)
 {
     (void)ctx;
     (void)user;
     rp_json_t *fields = host->record_fields(rec);
+    const char *text = host->json_string(host->json_get(fields, "text"));
+    if (text != NULL &&
+        host->record_set(rec, "length", host->json_integer_new(characters(text))) != RP_M_OK)
+        return RP_HOOK_FAIL;
     const char *code = host->json_string(host->json_get(fields, "code"));
     if (code == NULL)
         return RP_HOOK_CONTINUE;
@@ -110,10 +133,11 @@ static rp_mstatus_t hello(rp_mctx_t *ctx, void *user)
     return RP_M_OK;
 }
 
-/* POST /api/v1/m/example/welcome {"name": "..."}: creates an account
- * through the records API (same validation, history and permissions as
- * POST /api/v1/records/account), counts the caller's welcomes in the
- * module's own table, and answers with the stored account and the count. */
+/* POST /api/v1/m/example/welcome {"name": "..."}: creates a greeting
+ * through the records API (same validation, hooks, history and permissions
+ * as POST /api/v1/records/greeting), counts the caller's welcomes in the
+ * module's own table, and answers with the stored greeting, how many
+ * greetings have the same text, and the count. */
 static rp_mstatus_t welcome(rp_mctx_t *ctx, void *user)
 {
     (void)user;
@@ -128,11 +152,11 @@ static rp_mstatus_t welcome(rp_mctx_t *ctx, void *user)
     if (fields == NULL)
         goto done;
     /* json_set takes ownership, and name belongs to body: set a copy. */
-    if (name != NULL && (st = host->json_set(fields, "name", host->json_copy(name))) != RP_M_OK)
+    if (name != NULL && (st = host->json_set(fields, "text", host->json_copy(name))) != RP_M_OK)
         goto done;
-    st = host->record_create(ctx, "account", fields, &created, &errors);
+    st = host->record_create(ctx, "greeting", fields, &created, &errors);
     if (st == RP_M_EINVAL) {
-        host->respond_problem(ctx, 422, "validation_failed", "the account is not valid", errors);
+        host->respond_problem(ctx, 422, "validation_failed", "the greeting is not valid", errors);
         errors = NULL;
         st = RP_M_OK;
         goto done;
@@ -140,17 +164,17 @@ static rp_mstatus_t welcome(rp_mctx_t *ctx, void *user)
     if (st != RP_M_OK)
         goto done;
     const char *id = host->json_string(host->json_get(created, "id"));
-    if ((st = host->record_get(ctx, "account", id, &again)) != RP_M_OK)
+    if ((st = host->record_get(ctx, "greeting", id, &again)) != RP_M_OK)
         goto done;
-    /* Accounts with the same name, through the query compiler. */
-    const char *filter_text = "{\"field\": \"name\", \"op\": \"eq\", \"value\": null}";
+    /* Greetings with the same text, through the query compiler. */
+    const char *filter_text = "{\"field\": \"text\", \"op\": \"eq\", \"value\": null}";
     filter = host->json_parse(filter_text, strlen(filter_text));
     st = filter ? host->json_set(filter, "value",
                                  host->json_string_new(host->json_string(
-                                     host->json_get(host->json_get(again, "fields"), "name"))))
+                                     host->json_get(host->json_get(again, "fields"), "text"))))
                 : RP_M_ENOMEM;
     if (st == RP_M_OK)
-        st = host->record_query(ctx, "account", filter, "-created_at", 50, &same);
+        st = host->record_query(ctx, "greeting", filter, "-created_at", 50, &same);
     if (st != RP_M_OK)
         goto done;
     const char *uid = host->user_id(ctx);
@@ -170,9 +194,9 @@ static rp_mstatus_t welcome(rp_mctx_t *ctx, void *user)
         st = RP_M_ENOMEM;
         goto done;
     }
-    host->json_set(answer, "account", again);
+    host->json_set(answer, "greeting", again);
     again = NULL;
-    host->json_set(answer, "same_name",
+    host->json_set(answer, "same_text",
                    host->json_integer_new((long long)host->json_array_size(same)));
     host->json_set(answer, "welcomes",
                    host->json_integer_new(rows ? atoll(host->rows_get(rows, 0, 0)) : 0));
@@ -187,6 +211,145 @@ done:
     host->json_free(fields);
     host->json_free(body);
     return st;
+}
+
+/* POST /api/v1/m/example/greetings/{id}/show: counts one more showing in
+ * the greeting's read-only "shown" field. Any caller who can read the
+ * greeting may show it, so the count is a derived write (RP_MWRITE_DERIVED):
+ * the caller's update rights do not apply, and the read-only field may be
+ * set. */
+static rp_mstatus_t show(rp_mctx_t *ctx, void *user)
+{
+    (void)user;
+    rp_json_t *rec = NULL, *fields = NULL, *updated = NULL, *errors = NULL;
+    /* record_get applies the caller's read scope: another tenant's id, or
+     * a greeting the caller may not see, is a 404. */
+    rp_mstatus_t st = host->record_get(ctx, "greeting", host->path_param(ctx, 0), &rec);
+    if (st != RP_M_OK)
+        return st;
+    long long shown = host->json_integer(host->json_get(host->json_get(rec, "fields"), "shown"));
+    fields = host->json_object_new();
+    st = fields ? host->json_set(fields, "shown", host->json_integer_new(shown + 1)) : RP_M_ENOMEM;
+    if (st == RP_M_OK)
+        st = host->record_update_ex(ctx, "greeting", host->json_string(host->json_get(rec, "id")),
+                                    fields, RP_MWRITE_DERIVED, &updated, &errors);
+    if (st == RP_M_OK) {
+        host->respond_json(ctx, 200, updated);
+        updated = NULL;
+    } else if (st == RP_M_EINVAL && errors != NULL) {
+        host->respond_problem(ctx, 422, "validation_failed", "the greeting is not valid", errors);
+        errors = NULL;
+        st = RP_M_OK;
+    }
+    host->json_free(errors);
+    host->json_free(updated);
+    host->json_free(fields);
+    host->json_free(rec);
+    return st;
+}
+
+/* Appends s to out (of cap bytes, n used) with the HTML specials escaped;
+ * false when it does not fit. */
+static bool html_append(char *out, size_t cap, size_t *n, const char *s, bool escape)
+{
+    for (; *s; s++) {
+        const char *rep = NULL;
+        if (escape)
+            rep = *s == '<'   ? "&lt;"
+                  : *s == '>' ? "&gt;"
+                  : *s == '&' ? "&amp;"
+                  : *s == '"' ? "&quot;"
+                              : NULL;
+        size_t len = rep ? strlen(rep) : 1;
+        if (*n + len >= cap)
+            return false;
+        memcpy(out + *n, rep ? rep : s, len);
+        *n += len;
+    }
+    out[*n] = '\0';
+    return true;
+}
+
+/* GET /api/v1/m/example/greetings/{id}/card: the greeting as a small HTML
+ * page, through respond_text (ABI 1.1). */
+static rp_mstatus_t card(rp_mctx_t *ctx, void *user)
+{
+    (void)user;
+    rp_json_t *rec = NULL;
+    rp_mstatus_t st = host->record_get(ctx, "greeting", host->path_param(ctx, 0), &rec);
+    if (st != RP_M_OK)
+        return st;
+    rp_json_t *fields = host->json_get(rec, "fields");
+    const char *text = host->json_string(host->json_get(fields, "text"));
+    const char *lang = host->json_string(host->json_get(fields, "language"));
+    char page[4096];
+    size_t n = 0;
+    bool ok =
+        html_append(page, sizeof page, &n, "<!DOCTYPE html>\n<html lang=\"", false) &&
+        html_append(page, sizeof page, &n, lang ? lang : "en", true) &&
+        html_append(page, sizeof page, &n,
+                    "\"><meta charset=\"utf-8\"><title>Greeting</title>\n<p class=\"greeting\">",
+                    false) &&
+        html_append(page, sizeof page, &n, text ? text : "", true) &&
+        html_append(page, sizeof page, &n, "</p>\n</html>\n", false);
+    host->json_free(rec);
+    if (!ok) {
+        host->respond_problem(ctx, 422, "too_long", "the greeting is too long for a card", NULL);
+        return RP_M_OK;
+    }
+    host->respond_text(ctx, 200, "text/html; charset=utf-8", page, n);
+    return RP_M_OK;
+}
+
+/* GET /api/v1/m/example/greetings/stats[?page_size=N]: counts every
+ * greeting the caller can read, by language, reading them a page at a
+ * time with record_query_page (ABI 1.1), however many there are. */
+static rp_mstatus_t stats(rp_mctx_t *ctx, void *user)
+{
+    (void)user;
+    const char *ps = host->query_param(ctx, "page_size");
+    int page_size = ps ? atoi(ps) : 200;
+    if (page_size < 1 || page_size > 200) {
+        host->respond_problem(ctx, 400, "invalid_page_size", "page_size must be 1 to 200", NULL);
+        return RP_M_OK;
+    }
+    rp_json_t *by_language = host->json_object_new();
+    if (by_language == NULL)
+        return RP_M_ENOMEM;
+    long long total = 0, pages = 0;
+    char *cursor = NULL;
+    rp_mstatus_t st = RP_M_OK;
+    do {
+        rp_json_t *page = NULL;
+        char *next = NULL;
+        st = host->record_query_page(ctx, "greeting", NULL, NULL, page_size, cursor, &page, &next);
+        host->mem_free(cursor);
+        cursor = next;
+        if (st != RP_M_OK)
+            break;
+        pages++;
+        for (size_t i = 0; i < host->json_array_size(page); i++) {
+            rp_json_t *f = host->json_get(host->json_array_get(page, i), "fields");
+            const char *lang = host->json_string(host->json_get(f, "language"));
+            if (lang == NULL)
+                lang = "none";
+            long long was = host->json_integer(host->json_get(by_language, lang));
+            host->json_set(by_language, lang, host->json_integer_new(was + 1));
+            total++;
+        }
+        host->json_free(page);
+    } while (cursor != NULL);
+    host->mem_free(cursor);
+    rp_json_t *answer = st == RP_M_OK ? host->json_object_new() : NULL;
+    if (answer == NULL) {
+        host->json_free(by_language);
+        return st == RP_M_OK ? RP_M_ENOMEM : st;
+    }
+    host->json_set(answer, "total", host->json_integer_new(total));
+    host->json_set(answer, "pages", host->json_integer_new(pages));
+    host->json_set(answer, "by_language", by_language);
+    host->respond_json(ctx, 200, answer);
+    return RP_M_OK;
 }
 
 /* Lua: rapport.example.shout("hi") gives "HI". */
@@ -216,8 +379,9 @@ static rp_mstatus_t nightly(rp_mctx_t *ctx, void *user)
 
 RP_MODULE_INIT(reg, api)
 {
-    /* A server older than this header may offer a shorter table. */
-    if (!RP_HOST_HAS(api, json_copy))
+    /* A server older than this header may offer a shorter table: this
+     * module needs the functions of ABI 1.1. */
+    if (!RP_HOST_HAS(api, record_query_page))
         return RP_M_EINVAL;
     host = api;
     rp_mstatus_t st =
@@ -230,6 +394,15 @@ RP_MODULE_INIT(reg, api)
         st = api->register_action(reg, RP_ACTION_GET, "hello", RP_ACTION_READONLY, hello, NULL);
     if (st == RP_M_OK)
         st = api->register_action(reg, RP_ACTION_POST, "welcome", RP_ACTION_USER, welcome, NULL);
+    if (st == RP_M_OK)
+        st = api->register_action(reg, RP_ACTION_POST, "greetings/{id}/show", RP_ACTION_READONLY,
+                                  show, NULL);
+    if (st == RP_M_OK)
+        st = api->register_action(reg, RP_ACTION_GET, "greetings/{id}/card", RP_ACTION_READONLY,
+                                  card, NULL);
+    if (st == RP_M_OK)
+        st = api->register_action(reg, RP_ACTION_GET, "greetings/stats", RP_ACTION_READONLY, stats,
+                                  NULL);
     if (st == RP_M_OK)
         st = api->register_job(reg, "nightly", "0 3 * * *", nightly, NULL);
     if (st == RP_M_OK)

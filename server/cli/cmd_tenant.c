@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "modules/modules.h"
 #include "tenancy/tenant.h"
 
 static const char HELP[] =
@@ -15,8 +16,15 @@ static const char HELP[] =
     "and ends with a letter or a digit. A suspended tenant's requests get 403 until it\n"
     "is resumed; nothing of it is deleted.\n"
     "\n"
+    "A new tenant has the modules RAPPORT_DEFAULT_MODULES names enabled (a\n"
+    "comma-separated list, default \"sales\"; empty for none), or those --modules\n"
+    "names. A listed module that is not loaded from RAPPORT_MODULE_DIR is skipped\n"
+    "with a warning.\n"
+    "\n"
     "Options:\n"
     "  --name NAME          (create) the display name, 1 to 200 characters\n"
+    "  --modules LIST       (create) the modules to enable, e.g. \"sales,example\";\n"
+    "                       '' for none (default: RAPPORT_DEFAULT_MODULES)\n"
     "%s";
 
 static const char SLUG_RULE[] =
@@ -42,6 +50,65 @@ static void close_session(rp_config_t *cfg, rp_cli_session_t *s)
     rp_config_free(cfg);
 }
 
+static void warn_skipped(const char *name, const char *why, void *arg)
+{
+    fprintf(stderr, "rapport: %s: warning: module '%s' %s; not enabled\n", (const char *)arg, name,
+            why);
+}
+
+/* The names of the modules tenant_id has enabled, "a, b", or "none". */
+static void enabled_names(rp_db_t *db, const char *tenant_id, char *out, size_t len)
+{
+    rp_modset_t on;
+    snprintf(out, len, "none");
+    if (rp_modules_enabled(db, tenant_id, &on) != RP_OK || on.bits == 0)
+        return;
+    out[0] = '\0';
+    for (int i = 0; i < rp_modules_count(); i++) {
+        const rp_module_t *m = rp_modules_at(i);
+        size_t used = strlen(out);
+        if (rp_modset_has(&on, m))
+            snprintf(out + used, len - used, "%s%s", used ? ", " : "", m->name);
+    }
+}
+
+/* Creates the tenant and enables its modules in one transaction: a tenant
+ * never exists without the modules it was created with. */
+static rp_status_t create_with_modules(const char *cmd, rp_db_t *db, const char *slug,
+                                       const char *name, const char *modules, char *id,
+                                       char *enabled, size_t enabled_len)
+{
+    rp_status_t st = rp_db_begin(db, NULL);
+    if (st != RP_OK)
+        return st;
+    if ((st = rp_tenant_create(db, slug, name, id)) != RP_OK)
+        goto fail;
+    /* Loaded only now, so that a refused create says one thing. The
+     * modules' tables are the server's business: it installs every module
+     * it loads before serving. */
+    if (strspn(modules, " ,\t") != strlen(modules))
+        rp_modules_load_dir(rp_modules_dir());
+    rp_tenant_t t;
+    if ((st = rp_tenant_use(db, slug, &t)) != RP_OK)
+        goto fail;
+    /* The enable logic wants a request context: this one has the owner's
+     * connection, in a transaction scoped to the new tenant. */
+    rp_ctx_t ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.db = db;
+    snprintf(ctx.principal.tenant_id, sizeof ctx.principal.tenant_id, "%s", t.id);
+    st = rp_modules_tenant_enable_list(&ctx, modules, warn_skipped, (void *)cmd, NULL);
+    if (st == RP_OK)
+        enabled_names(db, t.id, enabled, enabled_len);
+    rp_pool_clear(&ctx.pool);
+    if (st == RP_OK && (st = rp_db_commit(db)) == RP_OK)
+        return RP_OK;
+fail:
+    if (rp_db_in_tx(db))
+        rp_db_rollback(db);
+    return st;
+}
+
 static int create(const char *cmd, const rp_cli_globals_t *g, rp_cli_opt_t *opts, int nopts,
                   const rp_cli_args_t *a)
 {
@@ -60,14 +127,19 @@ static int create(const char *cmd, const rp_cli_globals_t *g, rp_cli_opt_t *opts
     int code = open_session(cmd, g, opts, nopts, &cfg, &s);
     if (code != RP_EXIT_OK)
         return code;
-    char id[RP_UUID_LEN + 1];
-    rp_status_t st = rp_tenant_create(s.db, a->pos[0], name, id);
+    const char *modules = rp_cli_value(opts, nopts, "--modules");
+    if (modules == NULL)
+        modules = cfg.default_modules ? cfg.default_modules : "";
+    char id[RP_UUID_LEN + 1], enabled[512] = "none";
+    rp_status_t st =
+        create_with_modules(cmd, s.db, a->pos[0], name, modules, id, enabled, sizeof enabled);
     if (st == RP_OK)
-        printf("created tenant %s (id %s)\n", a->pos[0], id);
+        printf("created tenant %s (id %s), modules enabled: %s\n", a->pos[0], id, enabled);
     else if (st == RP_ECONFLICT)
         code = rp_cli_fail(cmd, "tenant '%s' already exists", a->pos[0]);
     else
         code = rp_cli_fail(cmd, "%s", rp_db_error(s.db));
+    rp_modules_unload_all();
     close_session(&cfg, &s);
     return code;
 }
@@ -147,8 +219,8 @@ int rp_cli_tenant(const rp_cli_globals_t *g, int argc, char **argv)
                             sub);
     char cmd[32];
     snprintf(cmd, sizeof cmd, "tenant %s", sub);
-    rp_cli_opt_t opts[] = {RP_CLI_DB_OPTS, {"--name", true, NULL}};
-    int nopts = (int)(sizeof opts / sizeof opts[0]) - (is_create ? 0 : 1);
+    rp_cli_opt_t opts[] = {RP_CLI_DB_OPTS, {"--name", true, NULL}, {"--modules", true, NULL}};
+    int nopts = (int)(sizeof opts / sizeof opts[0]) - (is_create ? 0 : 2);
     rp_cli_args_t a;
     char err[512];
     if (rp_cli_parse(argc - 1, argv + 1, opts, nopts, is_list ? 0 : 1, &a, err, sizeof err) !=

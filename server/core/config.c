@@ -98,6 +98,7 @@ rp_status_t rp_config_from_env(rp_config_t *cfg, char *err, size_t errlen)
     rp_config_set_str(&cfg->data_dir, "./var");
     rp_config_set_str(&cfg->jwt_issuer, "rapport");
     rp_config_set_str(&cfg->jwt_audience, "rapport-api");
+    rp_config_set_str(&cfg->default_modules, "sales");
 
     const char *v;
     if ((v = getenv("RAPPORT_DATABASE_URL")) && *v)
@@ -106,6 +107,9 @@ rp_status_t rp_config_from_env(rp_config_t *cfg, char *err, size_t errlen)
         rp_config_set_str(&cfg->app_database_url, v);
     if ((v = getenv("RAPPORT_DATA_DIR")) && *v)
         rp_config_set_str(&cfg->data_dir, v);
+    /* Set but empty is meaningful here: new tenants get no module. */
+    if ((v = getenv("RAPPORT_DEFAULT_MODULES")) != NULL)
+        rp_config_set_str(&cfg->default_modules, v);
     if ((v = getenv("RAPPORT_JWT_ISSUER")) && *v)
         rp_config_set_str(&cfg->jwt_issuer, v);
     if ((v = getenv("RAPPORT_JWT_AUDIENCE")) && *v)
@@ -229,6 +233,7 @@ void rp_config_free(rp_config_t *cfg)
     free(cfg->listen_host);
     free(cfg->jwt_issuer);
     free(cfg->jwt_audience);
+    free(cfg->default_modules);
     sodium_memzero(cfg->jwt_secret, sizeof cfg->jwt_secret);
     memset(cfg, 0, sizeof *cfg);
 }

@@ -40,6 +40,9 @@ typedef struct rp_config {
     int script_writes;         /* RAPPORT_SCRIPT_RECORDS_WRITTEN per transaction; 0: 1000 */
     int script_cache;          /* RAPPORT_SCRIPT_CACHE Lua states per worker; 0: 64 */
     int script_tick;           /* RAPPORT_SCRIPT_TICK_SECONDS per tick; 0: 60, -1: off */
+    /* RAPPORT_DEFAULT_MODULES: the modules every new tenant has enabled, a
+     * comma-separated list; default "sales", "" for none. */
+    char *default_modules;
 } rp_config_t;
 
 /* Fills cfg with defaults and the RAPPORT_* environment. On a bad value it

@@ -71,6 +71,32 @@ void rp_db_rollback(rp_db_t *db);
 /* True between rp_db_begin and commit/rollback. */
 bool rp_db_in_tx(const rp_db_t *db);
 
+/* Savepoints, for a unit of work that must keep going after one of its
+ * parts is refused (an import that reports bad rows and keeps the good
+ * ones). name goes into the SQL text, as identifiers cannot be parameters:
+ * it must be a constant of lower-case letters, digits and '_' (at most 63,
+ * not starting with a digit), else RP_EINVAL. Each needs an open
+ * transaction of rp_db_begin (not rp_db_begin_read) and sends one round
+ * trip; a savepoint set before the transaction's first statement sends
+ * BEGIN and the tenant guard with it. */
+
+/* SAVEPOINT name. */
+rp_status_t rp_db_savepoint(rp_db_t *db, const char *name);
+
+/* RELEASE SAVEPOINT name and SAVEPOINT name again, in one round trip: what
+ * a loop needs between two parts that went well. */
+rp_status_t rp_db_savepoint_next(rp_db_t *db, const char *name);
+
+/* RELEASE SAVEPOINT name: keeps what was done since it was set. */
+rp_status_t rp_db_savepoint_release(rp_db_t *db, const char *name);
+
+/* ROLLBACK TO SAVEPOINT name: undoes everything since it was set, and
+ * makes the transaction usable again after a statement failed in the
+ * meantime (RP_EDB, RP_ECONFLICT). The savepoint stays set. A transaction
+ * that cannot go on (a lost connection, a refused tenant, stale metadata)
+ * still answers its failure. */
+rp_status_t rp_db_savepoint_rollback(rp_db_t *db, const char *name);
+
 /* Optimistic metadata: makes the guard of the transaction just begun also
  * check that the tenant's metadata_version is version, so a request can
  * build its first statement from a cached snapshot and still send it in the

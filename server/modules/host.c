@@ -1,3 +1,4 @@
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,39 @@ static void respond_problem(rp_mctx_t *mc, int status, const char *code, const c
         rp_resp_problem(mc->ctx, status, c, d);
 }
 
+/* A content type goes out as a header: printable ASCII only, so that no
+ * module can split the response with a line break. */
+static bool content_type_ok(const char *ct)
+{
+    size_t n = ct ? strlen(ct) : 0;
+    if (n == 0 || n > 200)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (ct[i] < 0x20 || ct[i] > 0x7e)
+            return false;
+    return true;
+}
+
+static void respond_text(rp_mctx_t *mc, int status, const char *content_type, const char *body,
+                         size_t len)
+{
+    if (mc == NULL || mc->ctx == NULL || status < 200 || status > 599 ||
+        !content_type_ok(content_type) || (body == NULL && len > 0)) {
+        host_fail(mc, "respond_text: bad status, content type or body");
+        return;
+    }
+    rp_ctx_t *ctx = mc->ctx;
+    /* The response outlives the module's buffer: both are copied. */
+    const char *ct = rp_pool_strdup(&ctx->pool, content_type);
+    rp_buf_reset(&ctx->res.body);
+    if (ct == NULL || (len > 0 && rp_buf_append(&ctx->res.body, body, len) != RP_OK)) {
+        rp_resp_problem(ctx, 500, "internal", "out of memory");
+        return;
+    }
+    ctx->res.status = status;
+    ctx->res.content_type = ct;
+}
+
 const rp_host_api_t rp_modules_host_api = {
     .size = sizeof(rp_host_api_t),
     .abi_major = RAPPORT_ABI_MAJOR,
@@ -211,4 +245,8 @@ const rp_host_api_t rp_modules_host_api = {
     .rows_free = rp_host_rows_free,
     .register_plugin = rp_host_register_plugin,
     .json_copy = rp_host_json_copy,
+    .respond_text = respond_text,
+    .record_create_ex = rp_host_record_create_ex,
+    .record_update_ex = rp_host_record_update_ex,
+    .record_query_page = rp_host_record_query_page,
 };

@@ -37,9 +37,8 @@ rp_mstatus_t rp_modules_mstatus(rp_status_t st)
     }
 }
 
-/* The caller's writer over ctx's tenant metadata, and object name in it. */
-static rp_mstatus_t open_object(rp_mctx_t *mc, const char *object, rp_crud_t *c,
-                                const rp_object_t **o)
+rp_mstatus_t rp_host_open_object(rp_mctx_t *mc, const char *object, rp_crud_t *c,
+                                 const rp_object_t **o)
 {
     if (mc == NULL || mc->ctx == NULL || mc->ctx->db == NULL || object == NULL)
         return RP_M_EINVAL;
@@ -76,7 +75,7 @@ rp_mstatus_t rp_host_record_get(rp_mctx_t *mc, const char *object, const char *i
     *out = NULL;
     rp_crud_t c;
     const rp_object_t *o = NULL;
-    rp_mstatus_t ms = open_object(mc, object, &c, &o);
+    rp_mstatus_t ms = rp_host_open_object(mc, object, &c, &o);
     if (ms != RP_M_OK)
         return ms;
     if (id == NULL || !rp_uuid_valid(id))
@@ -110,20 +109,27 @@ rp_mstatus_t rp_host_record_get(rp_mctx_t *mc, const char *object, const char *i
     return rp_modules_mstatus(st);
 }
 
-rp_mstatus_t rp_host_record_create(rp_mctx_t *mc, const char *object, const rp_json_t *fields,
-                                   rp_json_t **out, rp_json_t **errors)
+/* The flags this server knows; a module built for a newer minor may pass
+ * more, which are refused rather than ignored. */
+#define KNOWN_FLAGS ((unsigned)RP_MWRITE_DERIVED)
+
+rp_mstatus_t rp_host_record_create_ex(rp_mctx_t *mc, const char *object, const rp_json_t *fields,
+                                      unsigned flags, rp_json_t **out, rp_json_t **errors)
 {
     if (out)
         *out = NULL;
     if (errors)
         *errors = NULL;
+    if (flags & ~KNOWN_FLAGS)
+        return RP_M_EINVAL;
     rp_crud_t c;
     const rp_object_t *o = NULL;
-    rp_mstatus_t ms = open_object(mc, object, &c, &o);
+    rp_mstatus_t ms = rp_host_open_object(mc, object, &c, &o);
     if (ms != RP_M_OK)
         return ms;
     if (!json_is_object(CJ(fields)))
         return RP_M_EINVAL;
+    c.derived = (flags & RP_MWRITE_DERIVED) != 0;
     rp_crud_fail_t fail = {0};
     json_t *rec = NULL;
     rp_status_t st = rp_crud_create(&c, o, CJ(fields), NULL, &rec, &fail);
@@ -137,22 +143,32 @@ rp_mstatus_t rp_host_record_create(rp_mctx_t *mc, const char *object, const rp_j
     return rp_modules_mstatus(st);
 }
 
-rp_mstatus_t rp_host_record_update(rp_mctx_t *mc, const char *object, const char *id,
-                                   const rp_json_t *fields, rp_json_t **out, rp_json_t **errors)
+rp_mstatus_t rp_host_record_create(rp_mctx_t *mc, const char *object, const rp_json_t *fields,
+                                   rp_json_t **out, rp_json_t **errors)
+{
+    return rp_host_record_create_ex(mc, object, fields, 0, out, errors);
+}
+
+rp_mstatus_t rp_host_record_update_ex(rp_mctx_t *mc, const char *object, const char *id,
+                                      const rp_json_t *fields, unsigned flags, rp_json_t **out,
+                                      rp_json_t **errors)
 {
     if (out)
         *out = NULL;
     if (errors)
         *errors = NULL;
+    if (flags & ~KNOWN_FLAGS)
+        return RP_M_EINVAL;
     rp_crud_t c;
     const rp_object_t *o = NULL;
-    rp_mstatus_t ms = open_object(mc, object, &c, &o);
+    rp_mstatus_t ms = rp_host_open_object(mc, object, &c, &o);
     if (ms != RP_M_OK)
         return ms;
     if (!json_is_object(CJ(fields)))
         return RP_M_EINVAL;
     if (id == NULL || !rp_uuid_valid(id))
         return RP_M_ENOTFOUND;
+    c.derived = (flags & RP_MWRITE_DERIVED) != 0;
     rp_crud_fail_t fail = {0};
     json_t *rec = NULL;
     rp_status_t st = rp_crud_update(&c, o, id, CJ(fields), NULL, NULL, &rec, &fail);
@@ -166,11 +182,17 @@ rp_mstatus_t rp_host_record_update(rp_mctx_t *mc, const char *object, const char
     return rp_modules_mstatus(st);
 }
 
+rp_mstatus_t rp_host_record_update(rp_mctx_t *mc, const char *object, const char *id,
+                                   const rp_json_t *fields, rp_json_t **out, rp_json_t **errors)
+{
+    return rp_host_record_update_ex(mc, object, id, fields, 0, out, errors);
+}
+
 rp_mstatus_t rp_host_record_delete(rp_mctx_t *mc, const char *object, const char *id)
 {
     rp_crud_t c;
     const rp_object_t *o = NULL;
-    rp_mstatus_t ms = open_object(mc, object, &c, &o);
+    rp_mstatus_t ms = rp_host_open_object(mc, object, &c, &o);
     if (ms != RP_M_OK)
         return ms;
     if (id == NULL || !rp_uuid_valid(id))
@@ -180,59 +202,6 @@ rp_mstatus_t rp_host_record_delete(rp_mctx_t *mc, const char *object, const char
     if (st == RP_EINVAL)
         return refused(&fail, NULL);
     rp_crud_fail_clear(&fail);
-    return rp_modules_mstatus(st);
-}
-
-rp_mstatus_t rp_host_record_query(rp_mctx_t *mc, const char *object, const rp_json_t *filter,
-                                  const char *sort, int limit, rp_json_t **out)
-{
-    *out = NULL;
-    rp_crud_t c;
-    const rp_object_t *o = NULL;
-    rp_mstatus_t ms = open_object(mc, object, &c, &o);
-    if (ms != RP_M_OK)
-        return ms;
-    if (limit < 1 || limit > RP_QUERY_LIMIT_MAX)
-        return RP_M_EINVAL;
-    rp_access_t a;
-    rp_crud_access(&c, o, &a);
-    json_t *jsort = sort ? json_string(sort) : NULL, *jlimit = json_integer(limit);
-    json_t *list = json_array();
-    rp_dbres_t *res = NULL;
-    rp_status_t st = RP_ENOMEM;
-    if ((sort && jsort == NULL) || jlimit == NULL || list == NULL)
-        goto done;
-    rp_query_spec_t spec = {.object = o,
-                            .tenant_id = c.tenant_id,
-                            .filter = CJ(filter),
-                            .sort = jsort,
-                            .limit = jlimit,
-                            .access = &a,
-                            .user_id = c.actor_id};
-    rp_query_t q;
-    rp_query_error_t qerr;
-    st = rp_query_compile(&spec, &c.ctx->pool, &q, &qerr);
-    if (st != RP_OK)
-        goto done;
-    st = rp_db_exec(c.ctx->db, q.sql, q.nparams, q.params, &res);
-    if (st != RP_OK)
-        goto done;
-    int rows = rp_dbres_rows(res);
-    for (int i = 0; i < rows && i < q.limit; i++) {
-        json_t *rec = rp_record_json(o, res, i);
-        if (rec == NULL || json_array_append_new(list, rec) != 0) {
-            st = RP_ENOMEM;
-            goto done;
-        }
-        rp_record_hide(rec, o, &a);
-    }
-    *out = H(list);
-    list = NULL;
-done:
-    rp_dbres_free(res);
-    json_decref(jsort);
-    json_decref(jlimit);
-    json_decref(list);
     return rp_modules_mstatus(st);
 }
 

@@ -90,16 +90,36 @@ int rp_host_json_bool(const rp_json_t *v);
 void rp_host_mem_free(void *p);
 rp_json_t *rp_host_json_copy(const rp_json_t *v);
 
-/* The records and SQL functions of the host table (host_records.c). */
+struct rp_crud;
+struct rp_object;
+
+/* Prepares c, the caller's writer over the tenant metadata of mc's
+ * request, and finds object there (*o). RP_M_ENOTFOUND when the tenant has
+ * no such object, RP_M_EINVAL without a request. */
+rp_mstatus_t rp_host_open_object(rp_mctx_t *mc, const char *object, struct rp_crud *c,
+                                 const struct rp_object **o);
+
+/* The records and SQL functions of the host table (host_records.c, and
+ * host_query.c for the queries). */
 rp_mstatus_t rp_host_record_get(rp_mctx_t *ctx, const char *object, const char *id,
                                 rp_json_t **out);
 rp_mstatus_t rp_host_record_create(rp_mctx_t *ctx, const char *object, const rp_json_t *fields,
                                    rp_json_t **out, rp_json_t **errors);
 rp_mstatus_t rp_host_record_update(rp_mctx_t *ctx, const char *object, const char *id,
                                    const rp_json_t *fields, rp_json_t **out, rp_json_t **errors);
+/* record_create and record_update with RP_MWRITE_* flags (ABI 1.1). */
+rp_mstatus_t rp_host_record_create_ex(rp_mctx_t *ctx, const char *object, const rp_json_t *fields,
+                                      unsigned flags, rp_json_t **out, rp_json_t **errors);
+rp_mstatus_t rp_host_record_update_ex(rp_mctx_t *ctx, const char *object, const char *id,
+                                      const rp_json_t *fields, unsigned flags, rp_json_t **out,
+                                      rp_json_t **errors);
 rp_mstatus_t rp_host_record_delete(rp_mctx_t *ctx, const char *object, const char *id);
 rp_mstatus_t rp_host_record_query(rp_mctx_t *ctx, const char *object, const rp_json_t *filter,
                                   const char *sort, int limit, rp_json_t **out);
+/* record_query one page at a time, with a cursor (host_query.c). */
+rp_mstatus_t rp_host_record_query_page(rp_mctx_t *ctx, const char *object, const rp_json_t *filter,
+                                       const char *sort, int limit, const char *cursor,
+                                       rp_json_t **out, char **next);
 rp_mstatus_t rp_host_sql_exec(rp_mctx_t *ctx, const char *sql, int nparams,
                               const char *const *params, rp_mrows_t **out);
 int rp_host_rows_count(const rp_mrows_t *rows);

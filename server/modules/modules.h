@@ -74,8 +74,17 @@ typedef struct rp_module {
     char *description;
     char **depends; /* ndepends names */
     int ndepends;
-    char *manifest;      /* JSON text, "{}" when the module gave none */
-    json_t *objects;     /* the manifest's "objects" array (field-definition format) */
+    char *manifest;  /* JSON text, "{}" when the module gave none */
+    json_t *objects; /* the manifest's "objects" array (field-definition format) */
+    /* The same objects parsed once at load, in manifest order: every
+     * tenant snapshot shares them by pointer (records/meta_internal.h), so
+     * they never change and live until the module is unloaded. */
+    struct rp_object **parsed;
+    int nparsed;
+    /* The manifest's "permissions" member ({role: {"objects": {...}}}), or
+     * NULL: the default rights of built-in roles on the module's objects,
+     * read by every snapshot build. */
+    json_t *permissions;
     char *path;          /* the shared object, or "(built-in)" */
     char *migration_dir; /* <dir>/<name>/migrations, or NULL */
     void *handle;        /* dlopen handle, NULL for built-in ones */
@@ -209,6 +218,22 @@ rp_status_t rp_modules_run_job(rp_ctx_t *ctx, const rp_module_t *m, int i);
  * dependencies not enabled, named in why. Enabling an enabled module is
  * RP_OK. Marks the tenant's metadata changed. */
 rp_status_t rp_modules_tenant_enable(rp_ctx_t *ctx, const char *name, char *why, size_t whylen);
+
+/* Called for each module of a list that rp_modules_tenant_enable_list
+ * skips: name as listed, why one line ("is not loaded from DIR", ...). */
+typedef void (*rp_modules_skip_fn)(const char *name, const char *why, void *arg);
+
+/* Enables for the tenant of ctx (ctx->db in its transaction) the modules
+ * named in list, a comma-separated list ("sales,marketing"; blanks around
+ * names are ignored; "" enables none), in load order, so that a listed
+ * dependency is enabled before the modules that need it. A name that is
+ * not a loaded module, or whose dependencies end up not enabled, is
+ * skipped: skip (may be NULL) hears why, and the others are still enabled.
+ * *enabled (may be NULL) receives how many were. RP_OK, or a database
+ * failure. What new tenants get (RAPPORT_DEFAULT_MODULES, `rapport tenant
+ * create --modules`). */
+rp_status_t rp_modules_tenant_enable_list(rp_ctx_t *ctx, const char *list, rp_modules_skip_fn skip,
+                                          void *arg, int *enabled);
 
 /* Disables module name for the tenant of ctx. RP_ENOTFOUND: no such loaded
  * module. RP_ECONFLICT: enabled modules depend on it, named in why.

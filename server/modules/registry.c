@@ -91,6 +91,8 @@ void rp_module_free(rp_module_t *m)
     free(m->depends);
     free(m->manifest);
     json_decref(m->objects);
+    rp_manifest_free(m->parsed, m->nparsed);
+    json_decref(m->permissions);
     free(m->path);
     free(m->migration_dir);
     if (m->handle != NULL)
@@ -208,16 +210,15 @@ static rp_status_t entry_from_info(const rp_module_info_t *info, rp_module_t **o
         return RP_EINVAL;
     }
     json_t *objs = json_object_get(doc, "objects");
+    m->permissions = json_incref(json_object_get(doc, "permissions"));
     if (objs != NULL) {
-        /* Checked now with the records parser, so that a manifest the
-         * metadata would refuse never reaches a tenant. */
+        /* Parsed once, now, with the records parser: a manifest the
+         * metadata would refuse never reaches a tenant, and every tenant's
+         * snapshot shares these objects instead of parsing its own. */
         json_t *errors = json_object();
-        rp_object_t **parsed = NULL;
-        int n = 0;
         rp_status_t st =
-            errors ? rp_manifest_parse(m->manifest, m->name, &parsed, &n, errors) : RP_ENOMEM;
-        if (st == RP_OK)
-            rp_manifest_free(parsed, n);
+            errors ? rp_manifest_parse(m->manifest, m->name, &m->parsed, &m->nparsed, errors)
+                   : RP_ENOMEM;
         if (st == RP_EINVAL) {
             char *text = json_dumps(errors, JSON_COMPACT | JSON_SORT_KEYS);
             snprintf(why, whylen, "its manifest is invalid: %s", text ? text : "?");

@@ -1,3 +1,4 @@
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -102,4 +103,73 @@ rp_status_t rp_modules_tenant_disable(rp_ctx_t *ctx, const char *name, char *why
     if (st == RP_OK)
         rp_meta_invalidate(ctx->principal.tenant_id);
     return st;
+}
+
+/* The next name of a comma-separated list, blanks trimmed, into name;
+ * returns where the rest starts, or NULL at the end. */
+static const char *next_name(const char *p, char *name, size_t len)
+{
+    if (p == NULL || *p == '\0')
+        return NULL;
+    const char *end = strchr(p, ',');
+    const char *stop = end ? end : p + strlen(p);
+    while (p < stop && (*p == ' ' || *p == '\t'))
+        p++;
+    const char *last = stop;
+    while (last > p && (last[-1] == ' ' || last[-1] == '\t'))
+        last--;
+    size_t n = (size_t)(last - p);
+    if (n >= len)
+        n = len - 1; /* an overlong name is invalid anyway; keep it cut */
+    memcpy(name, p, n);
+    name[n] = '\0';
+    return end ? end + 1 : stop;
+}
+
+rp_status_t rp_modules_tenant_enable_list(rp_ctx_t *ctx, const char *list, rp_modules_skip_fn skip,
+                                          void *arg, int *enabled)
+{
+    if (enabled)
+        *enabled = 0;
+    bool wanted[RP_MODULES_MAX] = {false};
+    char name[64];
+    for (const char *p = next_name(list, name, sizeof name); p != NULL;
+         p = next_name(p, name, sizeof name)) {
+        if (name[0] == '\0')
+            continue; /* "sales,,x" or a trailing comma */
+        const rp_module_t *m = rp_modules_name_valid(name) ? rp_modules_find(name) : NULL;
+        if (m != NULL) {
+            wanted[m->index] = true;
+            continue;
+        }
+        char why[600];
+        snprintf(why, sizeof why, "%s",
+                 rp_modules_name_valid(name) ? "is not loaded" : "is not a valid module name");
+        if (rp_modules_name_valid(name)) {
+            size_t used = strlen(why);
+            snprintf(why + used, sizeof why - used, " from %s", rp_modules_dir());
+        }
+        if (skip)
+            skip(name, why, arg);
+    }
+    /* Load order puts dependencies first. */
+    for (int i = 0; i < rp_modules_nloaded; i++) {
+        const rp_module_t *m = rp_modules_loaded[i];
+        if (!wanted[m->index])
+            continue;
+        char why[512];
+        rp_status_t st = rp_modules_tenant_enable(ctx, m->name, why, sizeof why);
+        if (st == RP_ECONFLICT) {
+            char line[600];
+            snprintf(line, sizeof line, "needs %s, which is not enabled", why);
+            if (skip)
+                skip(m->name, line, arg);
+            continue;
+        }
+        if (st != RP_OK)
+            return st;
+        if (enabled)
+            (*enabled)++;
+    }
+    return RP_OK;
 }

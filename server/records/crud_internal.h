@@ -36,6 +36,12 @@ typedef struct rp_crud {
      * narrows; false, as rp_crud_init leaves it, applies the caller's
      * rights (records/perm.h) to every write. */
     bool system;
+    /* True for a module's derived write (RP_MWRITE_DERIVED): values the
+     * module computes itself. Read-only fields may then be set, and the
+     * caller's create right, update scope and field-edit rights are not
+     * checked; the record must still be a live one of the tenant, and
+     * validation, hooks, triggers and history are unchanged. */
+    bool derived;
 } rp_crud_t;
 
 /* The moments of a write that module hooks and tenant triggers see. */

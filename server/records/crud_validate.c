@@ -10,10 +10,11 @@ static int error_at(json_t *errors, const char *field, const char *message)
 }
 
 /* Checks one given member; returns -1 on allocation failure. */
-static int check_member(const rp_field_t *f, const char *name, const json_t *v, json_t *out,
-                        json_t *errors)
+static int check_member(const rp_field_t *f, const char *name, const json_t *v,
+                        const json_t *refused, json_t *out, json_t *errors)
 {
-    if (f->type == RP_FIELD_AUTONUMBER || f->read_only)
+    if (f->type == RP_FIELD_AUTONUMBER ||
+        (f->read_only && refused != NULL && json_object_get(refused, name) != NULL))
         return error_at(errors, name, "is read-only");
     json_t *canon = NULL;
     char why[160] = "";
@@ -32,6 +33,13 @@ static int check_member(const rp_field_t *f, const char *name, const json_t *v, 
 rp_status_t rp_record_validate(const rp_object_t *o, const json_t *fields, bool create,
                                json_t **out, json_t *unknown, json_t *errors)
 {
+    return rp_record_validate_ex(o, fields, create, fields, out, unknown, errors);
+}
+
+rp_status_t rp_record_validate_ex(const rp_object_t *o, const json_t *fields, bool create,
+                                  const json_t *refused, json_t **out, json_t *unknown,
+                                  json_t *errors)
+{
     *out = NULL;
     json_t *vals = json_object();
     if (vals == NULL)
@@ -47,7 +55,7 @@ rp_status_t rp_record_validate(const rp_object_t *o, const json_t *fields, bool 
                 goto nomem;
             continue;
         }
-        if (check_member(f, name, v, vals, errors) != 0)
+        if (check_member(f, name, v, refused, vals, errors) != 0)
             goto nomem;
     }
     for (int i = 0; create && i < o->nfields; i++) {

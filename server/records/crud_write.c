@@ -141,25 +141,47 @@ static rp_status_t sync_changed(rp_crud_t *c, const rp_object_t *o, const char *
     return RP_OK;
 }
 
+/* Refuses, as validation would, the read-only members of the caller's own
+ * fields: checked before the hooks run, so that a hook that drops or
+ * rewrites one does not let it through. */
+static rp_status_t refuse_read_only(const rp_object_t *o, const json_t *fields, json_t *errors)
+{
+    const char *name;
+    json_t *v;
+    json_object_foreach((json_t *)fields, name, v)
+    {
+        const rp_field_t *f = rp_meta_field(o, name);
+        if (f != NULL && (f->read_only || f->type == RP_FIELD_AUTONUMBER) &&
+            json_object_get(errors, name) == NULL &&
+            json_object_set_new(errors, name, json_string("is read-only")) != 0)
+            return RP_ENOMEM;
+    }
+    return RP_OK;
+}
+
 /* The input of a create or an update as it will be written: the caller's
  * fields (each one it may edit), copied into *input (the caller frees it)
  * so that module hooks and Lua triggers may change them, then validated
- * into *out like the caller's own values. Field errors collect in errors;
- * unknown fields and refusals answer through fail. */
+ * into *out like the caller's own values. Hooks and triggers may fill
+ * read-only fields (derived values); the caller may not, unless the write
+ * is a module's derived one. Field errors collect in errors; unknown fields
+ * and refusals answer through fail. */
 static rp_status_t checked_input(rp_crud_t *c, const rp_object_t *o, const rp_access_t *a,
                                  rp_crud_event_t ev, const char *id, const json_t *fields,
                                  const json_t *old_rec, json_t **input, json_t **out,
                                  json_t *unknown, json_t *errors, rp_crud_fail_t *fail)
 {
-    rp_status_t st = rp_crud_check_editable(o, a, fields, fail);
+    rp_status_t st = c->derived ? RP_OK : rp_crud_check_editable(o, a, fields, fail);
     if (st != RP_OK)
+        return st;
+    if (!c->derived && fields != NULL && (st = refuse_read_only(o, fields, errors)) != RP_OK)
         return st;
     if ((*input = fields ? json_deep_copy(fields) : json_object()) == NULL)
         return RP_ENOMEM;
     if ((st = rp_crud_hooks_run(c, ev, o, id, *input, NULL, old_rec, fail)) != RP_OK)
         return st;
-    if (rp_record_validate(o, *input, ev == RP_CRUD_BEFORE_CREATE, out, unknown, errors) ==
-        RP_ENOMEM)
+    if (rp_record_validate_ex(o, *input, ev == RP_CRUD_BEFORE_CREATE, c->derived ? NULL : fields,
+                              out, unknown, errors) == RP_ENOMEM)
         return RP_ENOMEM;
     return json_array_size(unknown) > 0 ? refuse_unknown(fail, o, unknown) : RP_OK;
 }
@@ -177,7 +199,7 @@ rp_status_t rp_crud_create(rp_crud_t *c, const rp_object_t *o, const json_t *fie
         goto done;
     rp_access_t a;
     rp_crud_access(c, o, &a);
-    if (!a.create) {
+    if (!a.create && !c->derived) {
         st = rp_crud_refuse(fail, 403, "forbidden", NULL, "you may not create %s records", o->name);
         goto done;
     }
@@ -320,8 +342,10 @@ rp_status_t rp_crud_update(rp_crud_t *c, const rp_object_t *o, const char *id, c
         goto done;
     rp_access_t a;
     rp_crud_access(c, o, &a);
-    if ((st = load_for_write(c, o, id, if_match, false, &a, a.update, "change", &old, fail)) !=
-        RP_OK)
+    /* A derived write follows from one the caller was allowed to make: the
+     * record need only be a live one of the tenant. */
+    if ((st = load_for_write(c, o, id, if_match, false, c->derived ? NULL : &a, a.update, "change",
+                             &old, fail)) != RP_OK)
         goto done;
     st = RP_ENOMEM;
     if ((old_rec = rp_record_json(o, old, 0)) == NULL)

@@ -39,12 +39,13 @@ static void reject_one(rp_import_t *imp, rp_import_row_t *row, const char *key, 
     rp_import_reject(imp, row, json_pack("{s:s}", key, msg));
 }
 
-rp_status_t rp_import_add_row(rp_import_t *imp, const rp_csv_reader_t *r)
+rp_status_t rp_import_row_start(rp_import_t *imp, const rp_csv_reader_t *r, rp_import_row_t *row,
+                                json_t **fields, json_t **errors)
 {
-    rp_import_row_t *row = &imp->rows[imp->nrows++];
     memset(row, 0, sizeof *row);
     row->line = rp_csv_line(r);
     imp->total++;
+    *fields = *errors = NULL;
     int n = rp_csv_nfields(r);
     if (n != imp->ncols) {
         char msg[96];
@@ -52,10 +53,9 @@ rp_status_t rp_import_add_row(rp_import_t *imp, const rp_csv_reader_t *r)
         reject_one(imp, row, "row", msg);
         return RP_OK;
     }
-    json_t *fields = json_object(), *errors = json_object(), *unknown = json_array();
-    rp_status_t st = RP_ENOMEM;
-    if (fields == NULL || errors == NULL || unknown == NULL)
-        goto done;
+    json_t *f_in = json_object(), *e_in = json_object();
+    if (f_in == NULL || e_in == NULL)
+        goto nomem;
     for (int c = 0; c < n; c++) {
         int fi = imp->colmap[c];
         size_t len = rp_csv_field_len(r, c);
@@ -67,18 +67,35 @@ rp_status_t rp_import_add_row(rp_import_t *imp, const rp_csv_reader_t *r)
         char why[160];
         json_t *v = rp_import_cell(f, rp_csv_field(r, c), len, why, sizeof why);
         if (v == NULL && why[0] == '\0')
-            goto done;
+            goto nomem;
         if (v == NULL)
-            json_object_set_new(errors, f->name, json_string(why));
-        else if (json_object_set_new(fields, f->name, v) != 0)
-            goto done;
+            json_object_set_new(e_in, f->name, json_string(why));
+        else if (json_object_set_new(f_in, f->name, v) != 0)
+            goto nomem;
     }
-    json_t *data = NULL;
+    *fields = f_in;
+    *errors = e_in;
+    return RP_OK;
+nomem:
+    json_decref(f_in);
+    json_decref(e_in);
+    return RP_ENOMEM;
+}
+
+rp_status_t rp_import_add_row(rp_import_t *imp, const rp_csv_reader_t *r)
+{
+    rp_import_row_t *row = &imp->rows[imp->nrows++];
+    json_t *fields, *errors, *unknown = NULL, *data = NULL;
+    rp_status_t st = rp_import_row_start(imp, r, row, &fields, &errors);
+    if (st != RP_OK || fields == NULL)
+        return st;
+    st = RP_ENOMEM;
+    if ((unknown = json_array()) == NULL)
+        goto done;
     st = rp_record_validate(imp->o, fields, true, &data, unknown, errors);
     if (st == RP_ENOMEM)
         goto done;
     if (json_object_size(errors) > 0) {
-        json_decref(data);
         rp_import_reject(imp, row, errors);
         errors = NULL;
         st = RP_OK;
@@ -94,8 +111,10 @@ rp_status_t rp_import_add_row(rp_import_t *imp, const rp_csv_reader_t *r)
             json_object_del(data, k);
     }
     row->data = data;
+    data = NULL;
     st = RP_OK;
 done:
+    json_decref(data);
     json_decref(fields);
     json_decref(errors);
     json_decref(unknown);
@@ -185,14 +204,23 @@ static void run(rp_import_t *imp, const char *mode, const json_t *mapping, const
     }
     if (!rp_import_map_header(imp, &r, mapping, a))
         goto done;
+    if ((st = rp_import_check_hooked(imp)) != RP_OK) {
+        rp_resp_fail(ctx, st);
+        goto done;
+    }
     while ((st = rp_csv_next(&r)) == RP_OK) {
+        if (imp->hooked) {
+            if ((st = rp_import_create_row(imp, &r)) != RP_OK || imp->stop)
+                break;
+            continue;
+        }
         if ((st = rp_import_add_row(imp, &r)) != RP_OK)
             break;
         if (imp->nrows == RP_IMPORT_BATCH && (st = rp_import_flush(imp)) != RP_OK)
             break;
     }
     if (st == RP_ENOTFOUND)
-        st = rp_import_flush(imp);
+        st = imp->hooked ? RP_OK : rp_import_flush(imp);
     if (st == RP_EINVAL || st == RP_ELIMIT) {
         csv_failed(ctx, st, &r);
         goto done;
@@ -201,10 +229,16 @@ static void run(rp_import_t *imp, const char *mode, const json_t *mapping, const
         rp_resp_fail(ctx, st);
         goto done;
     }
+    if (imp->fail.status != 0) {
+        /* A script limit or failure answers as it does on any write, and
+         * the whole import rolls back, good rows included. */
+        rp_crud_fail_answer(ctx, &imp->fail);
+        goto done;
+    }
     json_t *body = report(imp, mode);
     if (body == NULL) {
         rp_resp_fail(ctx, RP_ENOMEM);
-    } else if (strcmp(mode, "all") == 0 && imp->rejected > 0) {
+    } else if (imp->all && imp->rejected > 0) {
         /* All or nothing: the request's transaction rolls back. */
         json_object_set_new(body, "created", json_integer(0));
         char *detail =
@@ -284,11 +318,17 @@ void rp_import_handler(rp_ctx_t *ctx)
     imp->o = o;
     imp->tenant_id = ctx->principal.tenant_id;
     imp->actor_id = ctx->principal.user_id[0] ? ctx->principal.user_id : NULL;
+    imp->all = strcmp(mode, "all") == 0;
+    imp->crud.ctx = ctx;
+    imp->crud.meta = m;
+    imp->crud.tenant_id = imp->tenant_id;
+    imp->crud.actor_id = imp->actor_id;
     run(imp, mode, mapping, &a);
     for (int i = 0; i < imp->nrows; i++) {
         json_decref(imp->rows[i].data);
         json_decref(imp->rows[i].errors);
     }
+    rp_crud_fail_clear(&imp->fail);
     json_decref(imp->report);
     json_decref(mapping);
     free(imp);

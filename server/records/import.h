@@ -6,6 +6,7 @@
 
 #include "core/request.h"
 #include "core/uuid.h"
+#include "records/crud_internal.h"
 #include "records/csv.h"
 #include "records/meta.h"
 #include "records/perm.h"
@@ -15,7 +16,9 @@
  * writes it in batches of set-based statements, so memory stays flat
  * whatever the length of the file; every row goes through the same checks
  * and leaves the same rows (history, search text, index and unique rows)
- * as a create through the records API. */
+ * as a create through the records API. When module hooks or Lua triggers
+ * watch the object's creates, rows go one by one through the records
+ * API's own create instead (import_hooks.c), so that they run. */
 
 /* Rows written per batch. */
 #define RP_IMPORT_BATCH 1000
@@ -52,6 +55,14 @@ typedef struct rp_import {
     long rejected;
     json_t *report; /* [{"line","errors"}], at most RP_IMPORT_ERRORS_MAX */
     bool truncated;
+    /* Rows go one by one through rp_crud_create (hooks or triggers watch
+     * the object's creates), as crud acting for the caller. */
+    bool hooked;
+    rp_crud_t crud;
+    bool all;            /* mode=all: any rejected row rolls the import back */
+    bool stop;           /* a script limit or failure ends the import (fail) */
+    int savepoint;       /* hooked: 0 none set, 1 set, 2 set under a written row */
+    rp_crud_fail_t fail; /* that limit or failure, for the answer */
 } rp_import_t;
 
 /* Reads the header record r holds and fills imp->colmap: columns named by
@@ -71,9 +82,29 @@ bool rp_import_map_header(rp_import_t *imp, const rp_csv_reader_t *r, const json
  * message for the field); NULL with why empty on allocation failure. */
 json_t *rp_import_cell(const rp_field_t *f, const char *s, size_t len, char *why, size_t whylen);
 
+/* Starts row (zeroed here) as the next row of the file, the record r
+ * holds, and reads its cells: *fields receives the input a create through
+ * the API would get, *errors ({field: message}) the cells that cannot be
+ * values; both new. A record with another number of fields than the header
+ * rejects the row, and both are then NULL. RP_ENOMEM. */
+rp_status_t rp_import_row_start(rp_import_t *imp, const rp_csv_reader_t *r, rp_import_row_t *row,
+                                json_t **fields, json_t **errors);
+
 /* Turns the record r holds into a row of the batch: validated like a
  * create through the API. RP_ENOMEM. */
 rp_status_t rp_import_add_row(rp_import_t *imp, const rp_csv_reader_t *r);
+
+/* Sets imp->hooked when a module hook the tenant enabled or an enabled Lua
+ * trigger of the tenant runs before or after a create of imp->o (the
+ * triggers are looked up with one statement). */
+rp_status_t rp_import_check_hooked(rp_import_t *imp);
+
+/* Imports the record r holds through rp_crud_create (hooks, validation,
+ * write, history, triggers), inside a savepoint so that a rejected row
+ * leaves nothing of itself, and reports it if rejected. A script limit or
+ * failure sets imp->stop and is kept in imp->fail, for the answer.
+ * Lower-layer failures are returned as they are. */
+rp_status_t rp_import_create_row(rp_import_t *imp, const rp_csv_reader_t *r);
 
 /* Writes the good rows of the batch (checking references and unique values
  * against the database first), reports the rejected ones, and empties the

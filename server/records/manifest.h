@@ -7,17 +7,11 @@
 #include "records/meta.h"
 
 /* Manifests declare the objects and fields a module brings, in JSON:
- *   {"module": "core", "objects": [{"name": "account", "label": "Account",
+ *   {"module": "sales", "objects": [{"name": "account", "label": "Account",
  *     "labels": {"fr": "Compte"}, "fields": [<field definitions>]}]}
  * Field definitions are the ones rp_field_parse reads. Module object and
- * field names never end in __c. */
-
-/* The built-in manifest (objects account and contact), shipped until the
- * module loader brings module manifests. */
-extern const char rp_manifest_core_json[];
-
-/* The module name of the built-in manifest. */
-#define RP_MANIFEST_CORE "core"
+ * field names never end in __c. The core has no objects of its own: every
+ * object comes from a module's manifest or is a tenant's custom one. */
 
 /* Parses manifest text into a new array of *n new objects (*out; free each
  * with the metadata's object free and the array with free()). module is the

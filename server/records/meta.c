@@ -194,19 +194,21 @@ static rp_status_t module_defaults(const rp_meta_t *m, const char *role, char **
         const rp_module_t *mod = rp_modules_at(i);
         if (!(m->modules & ((uint64_t)1 << mod->index)))
             continue;
-        json_t *manifest = json_loads(mod->manifest, 0, NULL);
-        json_t *given = json_object_get(
-            json_object_get(json_object_get(manifest, "permissions"), role), "objects");
+        /* Parsed once at load and shared by every build: read it only,
+         * and copy what goes into this snapshot's document. */
+        json_t *given = json_object_get(json_object_get(mod->permissions, role), "objects");
         const char *name;
         json_t *entry;
         json_object_foreach(given, name, entry)
         {
             if (objects == NULL && (objects = rp_role_doc_builtin(rp_role_parse(role))) == NULL)
                 break;
-            if (json_object_get(objects, name) == NULL)
-                json_object_set(objects, name, entry);
+            if (json_object_get(objects, name) == NULL &&
+                json_object_set_new(objects, name, json_deep_copy(entry)) != 0) {
+                json_decref(objects);
+                return RP_ENOMEM;
+            }
         }
-        json_decref(manifest);
     }
     if (objects == NULL)
         return RP_OK;
@@ -293,7 +295,7 @@ static rp_status_t enabled_modules(rp_ctx_t *ctx, rp_dbres_t **res, rp_meta_modu
     for (int i = 0; i < rp_modules_count(); i++) {
         const rp_module_t *m = rp_modules_at(i);
         if (*bits & ((uint64_t)1 << m->index))
-            (*mods)[(*n)++] = (rp_meta_module_t){m->name, m->manifest};
+            (*mods)[(*n)++] = (rp_meta_module_t){m->name, m->parsed, m->nparsed};
     }
     return RP_OK;
 }

@@ -7,14 +7,14 @@
 #include "core/request.h"
 #include "records/field.h"
 
-/* One object (standard, module or custom) as a tenant sees it: its own
+/* One object (a module's or a custom one) as a tenant sees it: its own
  * fields plus the tenant's custom fields on it, in display order. */
 typedef struct rp_object {
     char name[RP_FIELD_NAME_MAX + 1];
     char *label;
     char *labels[RP_LOCALE_COUNT]; /* NULL when absent */
     bool custom;                   /* defined by the tenant (name ends in __c) */
-    const char *module;            /* "core" for the built-in manifest */
+    const char *module;            /* the module that brings it; NULL for custom ones */
     rp_field_t *fields;
     int nfields;
 } rp_object_t;

@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "core/log.h"
-#include "records/manifest.h"
 #include "records/meta_internal.h"
 
 void rp_meta_ref(const rp_meta_t *m)
@@ -19,8 +18,10 @@ void rp_meta_unref(const rp_meta_t *m)
     if (atomic_fetch_sub_explicit(&mm->refs, 1, memory_order_acq_rel) != 1)
         return;
     for (int i = 0; i < mm->nobjects; i++)
-        rp_object_free(mm->objects[i]);
+        if (mm->owned[i])
+            rp_object_free(mm->objects[i]);
     free(mm->objects);
+    free(mm->owned);
     rp_meta_free_roles(mm);
     free(mm);
 }
@@ -44,12 +45,33 @@ static int by_name(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-static rp_object_t *find(rp_meta_t *m, const char *name)
+static int find_index(const rp_meta_t *m, const char *name)
 {
     for (int i = 0; i < m->nobjects; i++)
         if (strcmp(m->objects[i]->name, name) == 0)
-            return m->objects[i];
-    return NULL;
+            return i;
+    return -1;
+}
+
+static rp_object_t *find(rp_meta_t *m, const char *name)
+{
+    int i = find_index(m, name);
+    return i < 0 ? NULL : m->objects[i];
+}
+
+/* Object i of m, made the snapshot's own first when it is a shared module
+ * object (copy on write): what a custom field is added to. NULL when out of
+ * memory. */
+static rp_object_t *own(rp_meta_t *m, int i)
+{
+    if (m->owned[i])
+        return m->objects[i];
+    rp_object_t *copy = rp_object_clone(m->objects[i]);
+    if (copy == NULL)
+        return NULL;
+    m->objects[i] = copy;
+    m->owned[i] = true;
+    return copy;
 }
 
 /* Adds one custom object row; false only when out of memory. */
@@ -70,6 +92,7 @@ static bool add_object(rp_meta_t *m, int cap, const rp_meta_def_row_t *row)
         rp_log_warn("metadata: tenant %s: skipping object %s: name mismatch, duplicate or limit",
                     m->tenant_id, row->name);
     } else {
+        m->owned[m->nobjects] = true;
         m->objects[m->nobjects++] = o;
         o = NULL;
     }
@@ -83,7 +106,8 @@ static bool add_object(rp_meta_t *m, int cap, const rp_meta_def_row_t *row)
 static bool add_field(rp_meta_t *m, const rp_meta_def_row_t *row)
 {
     char why[300];
-    rp_object_t *o = find(m, row->object);
+    int oi = find_index(m, row->object);
+    const rp_object_t *o = oi < 0 ? NULL : m->objects[oi];
     if (o == NULL) {
         rp_log_warn("metadata: tenant %s: skipping field %s.%s: no such object", m->tenant_id,
                     row->object, row->name);
@@ -110,7 +134,8 @@ static bool add_field(rp_meta_t *m, const rp_meta_def_row_t *row)
                     m->tenant_id, row->object, row->name);
         rp_field_free(&f);
     } else {
-        st = rp_object_add_field(o, &f);
+        rp_object_t *mine = own(m, oi);
+        st = mine ? rp_object_add_field(mine, &f) : RP_ENOMEM;
         if (st != RP_OK) {
             rp_field_free(&f);
             if (st == RP_ENOMEM)
@@ -125,39 +150,19 @@ static bool add_field(rp_meta_t *m, const rp_meta_def_row_t *row)
     return ok;
 }
 
-/* Adds the objects of one module manifest; a manifest that does not parse
- * or an object whose name is taken is logged and left out. */
-static bool add_module(rp_meta_t *m, int cap, const rp_meta_module_t *mod)
+/* Adds the objects of one module, shared; an object whose name is taken
+ * is logged and left out. */
+static void add_module(rp_meta_t *m, int cap, const rp_meta_module_t *mod)
 {
-    rp_object_t **objs = NULL;
-    int n = 0;
-    json_t *errors = json_object();
-    if (errors == NULL)
-        return false;
-    rp_status_t st = rp_manifest_parse(mod->manifest, mod->name, &objs, &n, errors);
-    if (st == RP_ENOMEM) {
-        json_decref(errors);
-        return false;
-    }
-    if (st != RP_OK) {
-        char why[300];
-        rp_log_error("metadata: the manifest of module %s does not parse: %s", mod->name,
-                     first_error(errors, why, sizeof why));
-        json_decref(errors);
-        return true;
-    }
-    json_decref(errors);
-    for (int i = 0; i < n; i++) {
-        if (find(m, objs[i]->name) != NULL || m->nobjects >= cap) {
+    for (int i = 0; i < mod->nobjects; i++) {
+        if (find(m, mod->objects[i]->name) != NULL || m->nobjects >= cap) {
             rp_log_warn("metadata: module %s: object %s is already defined; left out", mod->name,
-                        objs[i]->name);
+                        mod->objects[i]->name);
             continue;
         }
-        m->objects[m->nobjects++] = objs[i];
-        objs[i] = NULL;
+        m->owned[m->nobjects] = false;
+        m->objects[m->nobjects++] = mod->objects[i];
     }
-    rp_manifest_free(objs, n);
-    return true;
 }
 
 rp_status_t rp_meta_build(long long version, const char *tenant_id,
@@ -167,56 +172,51 @@ rp_status_t rp_meta_build(long long version, const char *tenant_id,
     return rp_meta_build_with(version, tenant_id, NULL, 0, objects, nobjects, fields, nfields, out);
 }
 
+/* Gives back the unused end of the object arrays: a snapshot lives long
+ * and there is one per tenant. */
+static void shrink(rp_meta_t *m)
+{
+    size_t n = m->nobjects > 0 ? (size_t)m->nobjects : 1;
+    rp_object_t **objs = realloc(m->objects, n * sizeof *objs);
+    if (objs != NULL)
+        m->objects = objs;
+    bool *owned = realloc(m->owned, n * sizeof *owned);
+    if (owned != NULL)
+        m->owned = owned;
+}
+
 rp_status_t rp_meta_build_with(long long version, const char *tenant_id,
                                const rp_meta_module_t *mods, int nmods,
                                const rp_meta_def_row_t *objects, int nobjects,
                                const rp_meta_def_row_t *fields, int nfields, rp_meta_t **out)
 {
     *out = NULL;
-    rp_object_t **core = NULL;
-    int ncore = 0;
-    json_t *errors = json_object();
-    if (errors == NULL)
-        return RP_ENOMEM;
-    rp_status_t st =
-        rp_manifest_parse(rp_manifest_core_json, RP_MANIFEST_CORE, &core, &ncore, errors);
-    if (st != RP_OK) {
-        char why[300];
-        if (st != RP_ENOMEM)
-            rp_log_error("metadata: the built-in manifest does not parse: %s",
-                         first_error(errors, why, sizeof why));
-        json_decref(errors);
-        return st == RP_ENOMEM ? RP_ENOMEM : RP_ERR;
-    }
-    json_decref(errors);
     rp_meta_t *m = calloc(1, sizeof *m);
     int cap = RP_META_OBJECTS_MAX;
-    if (m == NULL || (m->objects = calloc((size_t)cap, sizeof *m->objects)) == NULL) {
+    if (m == NULL || (m->objects = calloc((size_t)cap, sizeof *m->objects)) == NULL ||
+        (m->owned = calloc((size_t)cap, sizeof *m->owned)) == NULL) {
+        if (m != NULL)
+            free(m->objects);
         free(m);
-        rp_manifest_free(core, ncore);
         return RP_ENOMEM;
     }
     atomic_init(&m->refs, 1);
     m->version = version;
     snprintf(m->tenant_id, sizeof m->tenant_id, "%s", tenant_id ? tenant_id : "");
-    for (int i = 0; i < ncore && m->nobjects < cap; i++) {
-        m->objects[m->nobjects++] = core[i];
-        core[i] = NULL;
-    }
-    rp_manifest_free(core, ncore);
     for (int i = 0; i < nmods; i++)
-        if (!add_module(m, cap, &mods[i]))
-            goto oom;
+        add_module(m, cap, &mods[i]);
 
     int first_custom = m->nobjects;
     for (int i = 0; i < nobjects; i++)
         if (!add_object(m, cap, &objects[i]))
             goto oom;
+    /* owned stays in step: every custom object is owned. */
     qsort(m->objects + first_custom, (size_t)(m->nobjects - first_custom), sizeof *m->objects,
           by_name);
     for (int i = 0; i < nfields; i++)
         if (!add_field(m, &fields[i]))
             goto oom;
+    shrink(m);
     *out = m;
     return RP_OK;
 oom:

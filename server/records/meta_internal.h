@@ -28,6 +28,11 @@ struct rp_meta {
     char tenant_id[RP_UUID_LEN + 1];
     rp_object_t **objects; /* module objects in manifest order, then custom ones by name */
     int nobjects;
+    /* Per object: true when the snapshot owns it (custom objects, and module
+     * objects it copied to add the tenant's custom fields to); false for a
+     * module object shared by pointer with the registry and every other
+     * snapshot, which it never changes or frees. */
+    bool *owned;
     /* The tenant's stored roles (custom ones and overrides of built-in
      * ones), compiled against objects, by name. */
     struct rp_role_def **roles;
@@ -37,11 +42,14 @@ struct rp_meta {
     uint64_t modules;
 };
 
-/* A module manifest a snapshot merges: the module's name (outlives the
- * snapshot: the registry owns it) and its manifest text. */
+/* The objects of one module that a snapshot merges, parsed once when the
+ * module was loaded (rp_manifest_parse). The snapshot shares them by
+ * pointer, so they must outlive it: the registry owns them until the
+ * module is unloaded, and nobody changes them. */
 typedef struct rp_meta_module {
     const char *name;
-    const char *manifest;
+    rp_object_t *const *objects;
+    int nobjects;
 } rp_meta_module_t;
 
 /* One stored definition row, as read from object_defs (object NULL) or
@@ -67,23 +75,28 @@ rp_status_t rp_object_add_field(rp_object_t *o, rp_field_t *f);
 /* Frees an object and its fields. NULL is fine. */
 void rp_object_free(rp_object_t *o);
 
+/* A new deep copy of o (its fields rebuilt from their descriptions), which
+ * the caller owns; NULL when out of memory. What a snapshot makes of a
+ * shared module object before it adds the tenant's custom fields. */
+rp_object_t *rp_object_clone(const rp_object_t *o);
+
 /* The JSON form the metadata API gives for an object's label and labels
  * (members added to out). Returns 0, or -1 on allocation failure. */
 int rp_object_labels_json(const rp_object_t *o, json_t *out);
 
-/* Builds a snapshot from the manifests and the tenant's stored rows: a
- * stored definition that does not parse (or names an object that does not
- * exist, or clashes with a field already there) is logged and skipped.
- * RP_ENOMEM, or RP_ERR when the built-in manifest itself is broken. The
- * result has one reference. */
-/* rp_meta_build with the objects of the tenant's enabled modules, after the
- * built-in ones and before the custom ones; a module object whose name is
- * taken, or a manifest that does not parse, is logged and skipped. */
+/* Builds a snapshot from the objects of the tenant's enabled modules (in
+ * the order given; a module object whose name is already taken is logged
+ * and left out) and the tenant's stored rows (custom objects, then custom
+ * fields): a stored definition that does not parse (or names an object
+ * that does not exist, or clashes with a field already there) is logged
+ * and skipped. Module objects are shared, not copied, unless the tenant
+ * adds custom fields to them. RP_ENOMEM. The result has one reference. */
 rp_status_t rp_meta_build_with(long long version, const char *tenant_id,
                                const rp_meta_module_t *mods, int nmods,
                                const rp_meta_def_row_t *objects, int nobjects,
                                const rp_meta_def_row_t *fields, int nfields, rp_meta_t **out);
 
+/* rp_meta_build_with no module: the tenant's own objects only. */
 rp_status_t rp_meta_build(long long version, const char *tenant_id,
                           const rp_meta_def_row_t *objects, int nobjects,
                           const rp_meta_def_row_t *fields, int nfields, rp_meta_t **out);

@@ -147,3 +147,34 @@ int rp_object_labels_json(const rp_object_t *o, json_t *out)
     rc |= json_object_set_new(out, "labels", labels);
     return rc == 0 ? 0 : -1;
 }
+
+rp_object_t *rp_object_clone(const rp_object_t *o)
+{
+    rp_object_t *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    memcpy(c->name, o->name, sizeof c->name);
+    c->custom = o->custom;
+    c->module = o->module;
+    if (o->label != NULL && (c->label = strdup(o->label)) == NULL)
+        goto oom;
+    for (int i = 0; i < RP_LOCALE_COUNT; i++)
+        if (o->labels[i] != NULL && (c->labels[i] = strdup(o->labels[i])) == NULL)
+            goto oom;
+    if (o->nfields > 0 && (c->fields = calloc((size_t)o->nfields, sizeof *c->fields)) == NULL)
+        goto oom;
+    /* A field owns a compiled pattern and JSON values: its description
+     * parses back into an equal field, which is the one safe copy. */
+    for (int i = 0; i < o->nfields; i++) {
+        json_t *def = rp_field_describe(&o->fields[i]);
+        rp_status_t st = def ? rp_field_parse(def, &c->fields[i], NULL) : RP_ENOMEM;
+        json_decref(def);
+        if (st != RP_OK)
+            goto oom;
+        c->nfields++;
+    }
+    return c;
+oom:
+    rp_object_free(c);
+    return NULL;
+}

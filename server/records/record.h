@@ -69,6 +69,15 @@ rp_status_t rp_record_load(rp_db_t *db, const char *tenant_id, const rp_object_t
 rp_status_t rp_record_validate(const rp_object_t *o, const json_t *fields, bool create,
                                json_t **out, json_t *unknown, json_t *errors);
 
+/* rp_record_validate for a write whose read-only fields the server itself
+ * may set (a before hook or trigger filling a derived value, a module's
+ * derived write): a read-only field is accepted unless its name is a member
+ * of refused (the caller's own input), and NULL refuses none. Autonumbers
+ * stay unwritable. rp_record_validate is this with refused = fields. */
+rp_status_t rp_record_validate_ex(const rp_object_t *o, const json_t *fields, bool create,
+                                  const json_t *refused, json_t **out, json_t *unknown,
+                                  json_t *errors);
+
 /* The change set history stores between two data objects: {"field":
  * {"old": v, "new": v}} for every member whose value differs; an absent
  * member counts as null. New reference; NULL on allocation failure. */

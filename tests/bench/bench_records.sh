@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The records benchmark (issue 3, item 12): one tenant with 1,000,000
-# records plus 1,000 small tenants; get by id, a list filtered on an indexed
-# field (20 rows) and create, each through wrk at 64 connections, beside
-# pgbench -S -M prepared at 2, 8 and 64 clients on the same cluster in the
-# same run; then the server's memory once every tenant's metadata is loaded.
+# records plus 1,000 small tenants, every one with the sales module enabled
+# (where account and contact come from) and one in ten with a custom field
+# on account; get by id, a list filtered on an indexed field (20 rows) and
+# create, each through wrk at 64 connections, beside pgbench -S -M prepared
+# at 2, 8 and 64 clients on the same cluster in the same run; then the
+# server's memory once every tenant's metadata is loaded.
 # Usage: tests/bench/bench_records.sh [seconds] [records]
 set -euo pipefail
 DURATION=${1:-10}
@@ -47,10 +49,17 @@ SELECT :'tid', 'contact', pg_temp.v7(g, 'c'),
                           'account_id', pg_temp.v7(1 + g % :accounts, 'a')),
        :'uid', :'uid', :'uid', rp_search_norm('First' || g || ' Last' || g || ' user' || g || '@example.com')
 FROM generate_series(1, :accounts * 20) g;
--- The small tenants: an admin each (the bench admin's password) and 100
--- contacts each.
+-- The small tenants: an admin each (the bench admin's password), the sales
+-- module as `rapport tenant create` gives it, one in ten with a custom field
+-- on account (its snapshot then copies that object), and 100 contacts each.
 INSERT INTO tenants (id, slug, name) SELECT pg_temp.v7(g, 't'), 'small-' || g, 'Small ' || g
 FROM generate_series(1, :small) g;
+INSERT INTO tenant_modules (tenant_id, module, version)
+SELECT id, 'sales', '1.0.0' FROM tenants WHERE slug LIKE 'small-%';
+INSERT INTO field_defs (tenant_id, object, name, definition)
+SELECT t.id, 'account', 'tier__c',
+       '{"name": "tier__c", "type": "picklist", "label": "Tier", "values": ["gold", "silver"]}'
+FROM generate_series(1, :small, 10) g JOIN tenants t ON t.slug = 'small-' || g;
 INSERT INTO users (tenant_id, id, email, name, role, password_hash)
 SELECT t.id, pg_temp.v7(g, 'u'), 'admin@small-' || g || '.example', 'Admin', 'admin',
        (SELECT password_hash FROM users WHERE tenant_id = :'tid')

@@ -95,6 +95,8 @@ static void help_everywhere(void **state)
     assert_int_equal(rp_it_cli(&out, NULL, "tenant", "--help", NULL), 0);
     assert_non_null(strstr(out, "create"));
     assert_non_null(strstr(out, "suspend"));
+    assert_non_null(strstr(out, "--modules"));
+    assert_non_null(strstr(out, "RAPPORT_DEFAULT_MODULES"));
     assert_int_equal(rp_it_cli(&out, NULL, "user", "add", "--help", NULL), 0);
     assert_non_null(strstr(out, "--password-stdin"));
     assert_non_null(strstr(out, "--role"));

@@ -37,17 +37,26 @@ static int setup(void **state)
     snprintf(moddir, sizeof moddir, "%s/modules", rp_it_dir());
     if (mkdir(moddir, 0755) != 0)
         RP_IT_FAIL("cannot create %s", moddir);
-    /* The example module with its migrations, and the ones to refuse. */
+    /* The example and sales modules with their migrations, and the ones
+     * to refuse. */
     link_into(RAPPORT_MODULE_OUTPUT_DIR, "example.so");
     link_into(RAPPORT_MODULE_OUTPUT_DIR, "example");
+    link_into(RAPPORT_MODULE_OUTPUT_DIR, "sales.so");
+    link_into(RAPPORT_MODULE_OUTPUT_DIR, "sales");
     const char *bad[] = {"badabi.so",   "nosym.so", "orphan.so",      "failinit.so",
                          "badtable.so", "badtable", "needsexample.so"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         link_into(RAPPORT_TEST_MODULE_DIR, bad[i]);
     rp_it_pg_start();
     start_server();
+    /* New tenants get the default modules (sales); gamma asks for none. */
     rp_it_tenant_create("alpha", "Alpha Ltd");
     rp_it_tenant_create("beta", "Beta GmbH");
+    char *out = NULL, *err = NULL;
+    if (rp_it_cli(&out, &err, "tenant", "create", "gamma", "--name", "Gamma", "--modules", "",
+                  NULL) != 0)
+        RP_IT_FAIL("tenant create gamma: %s", err);
+    rp_it_user_add("gamma", "admin@gamma.test", "admin", PASSWORD);
     rp_it_user_add("alpha", "admin@alpha.test", "admin", PASSWORD);
     rp_it_user_add("alpha", "rep@alpha.test", "user", PASSWORD);
     rp_it_user_add("beta", "admin@beta.test", "admin", PASSWORD);
@@ -95,6 +104,7 @@ static void bad_modules_refused_example_loaded(void **state)
     assert_non_null(strstr(refusal(log, "badtable"), "badtable_leaky"));
     assert_non_null(strstr(log, "module example 1.0.0 loaded"));
     assert_non_null(strstr(log, "module needsexample 1.0.0 loaded"));
+    assert_non_null(strstr(log, "module sales "));
     /* The refused migration left nothing; the example's table is a
      * tenant table with forced row-level security. */
     assert_string_equal(
@@ -105,7 +115,7 @@ static void bad_modules_refused_example_loaded(void **state)
                         "t");
     assert_string_equal(
         rp_it_sql("SELECT string_agg(module, ',' ORDER BY module) FROM module_installs", NULL),
-        "example,needsexample");
+        "example,needsexample,sales");
     assert_string_equal(
         rp_it_sql("SELECT name FROM module_migrations WHERE module = $1", "example", NULL),
         "0001_greeting_stats.sql");
@@ -137,7 +147,9 @@ static void list_shows_loaded_modules(void **state)
     const char *rep = rp_it_token("alpha", "rep@alpha.test", PASSWORD);
     rp_it_resp_t *r = rp_it_get("/api/v1/modules", rep);
     RP_IT_EXPECT_STATUS(r, 200);
-    assert_int_equal(json_array_size(json_object_get(r->json, "items")), 2);
+    assert_int_equal(json_array_size(json_object_get(r->json, "items")), 3);
+    /* The default modules of a new tenant: sales. */
+    assert_true(json_is_true(json_object_get(find_module(r, "sales"), "enabled")));
     json_t *ex = find_module(r, "example");
     assert_non_null(ex);
     assert_false(json_is_true(json_object_get(ex, "enabled")));
@@ -149,7 +161,7 @@ static void list_shows_loaded_modules(void **state)
                         "0 3 * * *");
     assert_string_equal(json_string_value(json_array_get(json_object_get(ex, "lua_functions"), 0)),
                         "shout");
-    assert_int_equal(json_array_size(json_object_get(ex, "actions")), 2);
+    assert_int_equal(json_array_size(json_object_get(ex, "actions")), 5);
     json_t *needs = find_module(r, "needsexample");
     assert_string_equal(json_string_value(json_array_get(json_object_get(needs, "depends"), 0)),
                         "example");
@@ -225,7 +237,7 @@ static void dependencies_are_enforced(void **state)
 
 /* The example's welcome action goes through the host API's records
  * functions and its own table: the records' own validation answers, the
- * account is a real record with history, and the module table counts per
+ * greeting is a real record with history, and the module table counts per
  * user under row-level security. */
 static void host_api_writes_records(void **state)
 {
@@ -233,29 +245,30 @@ static void host_api_writes_records(void **state)
     const char *admin = rp_it_token("alpha", "admin@alpha.test", PASSWORD);
     const char *rep = rp_it_token("alpha", "rep@alpha.test", PASSWORD);
     RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/example/enable", admin, NULL), 200);
-    rp_it_resp_t *r = rp_it_send("POST", "/api/v1/m/example/welcome", rep, "{\"name\": \"Acme\"}");
+    rp_it_resp_t *r =
+        rp_it_send("POST", "/api/v1/m/example/welcome", rep, "{\"name\": \"Welcome, Acme\"}");
     RP_IT_EXPECT_STATUS(r, 201);
-    json_t *acc = json_object_get(r->json, "account");
-    const char *id = json_string_value(json_object_get(acc, "id"));
+    json_t *g = json_object_get(r->json, "greeting");
+    const char *id = json_string_value(json_object_get(g, "id"));
     assert_non_null(id);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(acc, "fields"), "name")),
-                        "Acme");
-    assert_string_equal(json_string_value(json_object_get(acc, "owner_id")),
+    assert_string_equal(json_string_value(json_object_get(json_object_get(g, "fields"), "text")),
+                        "Welcome, Acme");
+    assert_string_equal(json_string_value(json_object_get(g, "owner_id")),
                         rp_it_user_id("alpha", "rep@alpha.test"));
     assert_int_equal(json_integer_value(json_object_get(r->json, "welcomes")), 1);
-    assert_int_equal(json_integer_value(json_object_get(r->json, "same_name")), 1);
-    r = rp_it_send("POST", "/api/v1/m/example/welcome", rep, "{\"name\": \"Acme\"}");
+    assert_int_equal(json_integer_value(json_object_get(r->json, "same_text")), 1);
+    r = rp_it_send("POST", "/api/v1/m/example/welcome", rep, "{\"name\": \"Welcome, Acme\"}");
     RP_IT_EXPECT_STATUS(r, 201);
     assert_int_equal(json_integer_value(json_object_get(r->json, "welcomes")), 2);
-    assert_int_equal(json_integer_value(json_object_get(r->json, "same_name")), 2);
+    assert_int_equal(json_integer_value(json_object_get(r->json, "same_text")), 2);
     /* The record is the REST API's, with its history. */
-    RP_IT_EXPECT_STATUS(rp_it_get(rp_it_fmt("/api/v1/records/account/%s", id), rep), 200);
-    RP_IT_EXPECT_STATUS(rp_it_get(rp_it_fmt("/api/v1/records/account/%s/history", id), rep), 200);
+    RP_IT_EXPECT_STATUS(rp_it_get(rp_it_fmt("/api/v1/records/greeting/%s", id), rep), 200);
+    RP_IT_EXPECT_STATUS(rp_it_get(rp_it_fmt("/api/v1/records/greeting/%s/history", id), rep), 200);
     /* The records' validation refuses, with its per-field errors, and
      * nothing is written. */
     r = rp_it_send("POST", "/api/v1/m/example/welcome", rep, "{}");
     RP_IT_EXPECT_PROBLEM(r, 422, "validation_failed");
-    assert_true(json_is_string(json_object_get(json_object_get(r->json, "errors"), "name")));
+    assert_true(json_is_string(json_object_get(json_object_get(r->json, "errors"), "text")));
     RP_IT_EXPECT_PROBLEM(rp_it_send("POST", "/api/v1/m/example/welcome", rep, "[1]"), 400, NULL);
     assert_string_equal(rp_it_sql("SELECT greetings FROM example_greeting_stats WHERE user_id = $1",
                                   rp_it_user_id("alpha", "rep@alpha.test"), NULL),
@@ -264,6 +277,148 @@ static void host_api_writes_records(void **state)
     RP_IT_EXPECT_PROBLEM(
         rp_it_send("POST", "/api/v1/m/example/welcome", rep, "{\"name\": \"Acme\"}"), 404,
         "not_found");
+}
+
+/* ABI 1.1, derived values: a before hook fills the read-only "length" of a
+ * greeting, which callers may not write themselves; the show action counts
+ * in the read-only "shown" with a derived write (RP_MWRITE_DERIVED), which
+ * needs neither the caller's update right nor its field rights, but still
+ * only reaches greetings of the caller's tenant. */
+static void derived_values(void **state)
+{
+    (void)state;
+    const char *admin = rp_it_token("alpha", "admin@alpha.test", PASSWORD);
+    const char *rep = rp_it_token("alpha", "rep@alpha.test", PASSWORD);
+    const char *beta = rp_it_token("beta", "admin@beta.test", PASSWORD);
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/example/enable", admin, NULL), 200);
+    rp_it_resp_t *r = rp_it_send("POST", "/api/v1/records/greeting", admin,
+                                 "{\"fields\":{\"text\":\"H\u00e9llo\",\"code\":\"ab\"}}");
+    RP_IT_EXPECT_STATUS(r, 201);
+    const char *id = rp_it_fmt("%s", rp_it_jstr(r, "id"));
+    json_t *f = json_object_get(r->json, "fields");
+    assert_int_equal(json_integer_value(json_object_get(f, "length")), 5);
+    assert_true(json_is_null(json_object_get(f, "shown")));
+    /* The caller's own read-only members are refused, even those the hook
+     * would have set anyway. */
+    r = rp_it_send("POST", "/api/v1/records/greeting", admin,
+                   "{\"fields\":{\"text\":\"Hi\",\"length\":2}}");
+    RP_IT_EXPECT_PROBLEM(r, 422, "validation_failed");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r->json, "errors"), "length")),
+        "is read-only");
+    r = rp_it_send("PATCH", rp_it_fmt("/api/v1/records/greeting/%s", id), admin,
+                   "{\"fields\":{\"shown\":4}}");
+    RP_IT_EXPECT_PROBLEM(r, 422, "validation_failed");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r->json, "errors"), "shown")),
+        "is read-only");
+    /* An update that changes the text changes its length too. */
+    r = rp_it_send("PATCH", rp_it_fmt("/api/v1/records/greeting/%s", id), admin,
+                   "{\"fields\":{\"text\":\"Hi\"}}");
+    RP_IT_EXPECT_STATUS(r, 200);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(r->json, "fields"), "length")), 2);
+    /* The rep may not change the admin's greeting, but may show it: the
+     * count is a derived write. */
+    RP_IT_EXPECT_PROBLEM(rp_it_send("PATCH", rp_it_fmt("/api/v1/records/greeting/%s", id), rep,
+                                    "{\"fields\":{\"text\":\"Mine now\"}}"),
+                         403, "forbidden");
+    const char *show = rp_it_fmt("/api/v1/m/example/greetings/%s/show", id);
+    r = rp_it_send("POST", show, rep, NULL);
+    RP_IT_EXPECT_STATUS(r, 200);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(r->json, "fields"), "shown")), 1);
+    r = rp_it_send("POST", show, rep, NULL);
+    RP_IT_EXPECT_STATUS(r, 200);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(r->json, "fields"), "shown")), 2);
+    /* History names the caller, as for any write. */
+    r = rp_it_get(rp_it_fmt("/api/v1/records/greeting/%s/history", id), admin);
+    RP_IT_EXPECT_STATUS(r, 200);
+    json_t *last = json_array_get(json_object_get(r->json, "data"), 0);
+    assert_string_equal(json_string_value(json_object_get(last, "actor_id")),
+                        rp_it_user_id("alpha", "rep@alpha.test"));
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(json_object_get(last, "changes"), "shown"), "new")),
+                     2);
+    /* Another tenant's greeting does not exist for the caller. */
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/example/enable", beta, NULL), 200);
+    RP_IT_EXPECT_PROBLEM(rp_it_send("POST", show, beta, NULL), 404, "not_found");
+    RP_IT_EXPECT_PROBLEM(
+        rp_it_send("POST", "/api/v1/m/example/greetings/00000000-0000-7000-8000-000000000000/show",
+                   rep, NULL),
+        404, "not_found");
+    assert_string_equal(rp_it_sql("SELECT data->>'shown' FROM records WHERE id = $1", id, NULL),
+                        "2");
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/example/disable", beta, NULL), 200);
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/example/disable", admin, NULL), 200);
+}
+
+/* ABI 1.1, respond_text: the card action answers an HTML page with its
+ * own content type, the greeting's text escaped. */
+static void text_answers(void **state)
+{
+    (void)state;
+    const char *admin = rp_it_token("alpha", "admin@alpha.test", PASSWORD);
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/example/enable", admin, NULL), 200);
+    rp_it_resp_t *r =
+        rp_it_send("POST", "/api/v1/records/greeting", admin,
+                   "{\"fields\":{\"text\":\"<b>Tom & Jerry</b>\",\"language\":\"fr\"}}");
+    RP_IT_EXPECT_STATUS(r, 201);
+    const char *id = rp_it_fmt("%s", rp_it_jstr(r, "id"));
+    r = rp_it_get(rp_it_fmt("/api/v1/m/example/greetings/%s/card", id), admin);
+    RP_IT_EXPECT_STATUS(r, 200);
+    assert_string_equal(rp_it_header(r, "Content-Type"), "text/html; charset=utf-8");
+    assert_null(r->json);
+    assert_non_null(strstr(r->body, "<html lang=\"fr\">"));
+    assert_non_null(strstr(r->body, "&lt;b&gt;Tom &amp; Jerry&lt;/b&gt;"));
+    assert_null(strstr(r->body, "<b>"));
+    /* Errors stay problems. */
+    RP_IT_EXPECT_PROBLEM(
+        rp_it_get("/api/v1/m/example/greetings/00000000-0000-7000-8000-000000000000/card", admin),
+        404, "not_found");
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/example/disable", admin, NULL), 200);
+}
+
+/* ABI 1.1, record_query_page: the stats action reads every greeting a page
+ * at a time, far past the 200 one query returns, and sees each once. */
+static void query_pages(void **state)
+{
+    (void)state;
+    const char *admin = rp_it_token("alpha", "admin@alpha.test", PASSWORD);
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/example/enable", admin, NULL), 200);
+    for (int batch = 0; batch < 2; batch++) {
+        json_t *ops = json_array();
+        for (int i = 0; i < 130; i++)
+            json_array_append_new(ops, json_pack("{s:s, s:{s:s, s:s}}", "op", "create", "fields",
+                                                 "text", rp_it_fmt("Greeting %d-%d", batch, i),
+                                                 "language", i % 3 == 0 ? "es" : "en"));
+        RP_IT_EXPECT_STATUS(rp_it_sendj("POST", "/api/v1/records/greeting/bulk", admin,
+                                        json_pack("{s:o}", "operations", ops)),
+                            200);
+    }
+    long total = atol(rp_it_sql("SELECT count(*) FROM records r JOIN tenants t ON t.id = "
+                                "r.tenant_id WHERE t.slug = $1 AND r.object = 'greeting' AND "
+                                "r.deleted_at IS NULL",
+                                "alpha", NULL));
+    assert_true(total > 260);
+    long es = atol(rp_it_sql("SELECT count(*) FROM records r JOIN tenants t ON t.id = "
+                             "r.tenant_id WHERE t.slug = $1 AND r.object = 'greeting' AND "
+                             "r.deleted_at IS NULL AND r.data->>'language' = 'es'",
+                             "alpha", NULL));
+    rp_it_resp_t *r = rp_it_get("/api/v1/m/example/greetings/stats?page_size=50", admin);
+    RP_IT_EXPECT_STATUS(r, 200);
+    assert_int_equal(json_integer_value(json_object_get(r->json, "total")), total);
+    assert_int_equal(json_integer_value(json_object_get(r->json, "pages")), (total + 49) / 50);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(r->json, "by_language"), "es")), es);
+    r = rp_it_get("/api/v1/m/example/greetings/stats", admin);
+    RP_IT_EXPECT_STATUS(r, 200);
+    assert_int_equal(json_integer_value(json_object_get(r->json, "total")), total);
+    assert_int_equal(json_integer_value(json_object_get(r->json, "pages")), (total + 199) / 200);
+    RP_IT_EXPECT_PROBLEM(rp_it_get("/api/v1/m/example/greetings/stats?page_size=500", admin), 400,
+                         "invalid_page_size");
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/example/disable", admin, NULL), 200);
 }
 
 /* An enabled module's objects are records like any other, and its hooks
@@ -289,7 +444,10 @@ static void objects_and_hooks_through_rest(void **state)
     RP_IT_EXPECT_PROBLEM(r, 422, "validation_failed");
     assert_true(json_is_string(json_object_get(json_object_get(r->json, "errors"), "code")));
     assert_string_equal(
-        rp_it_sql("SELECT count(*)::text FROM records WHERE object = 'greeting'", NULL), "1");
+        rp_it_sql("SELECT count(*)::text FROM records WHERE object = 'greeting' AND "
+                  "data->>'text' = 'Bad'",
+                  NULL),
+        "0");
     r = rp_it_send("PATCH", rp_it_fmt("/api/v1/records/greeting/%s", id), admin,
                    "{\"fields\":{\"code\":\"x y\"}}");
     RP_IT_EXPECT_PROBLEM(r, 422, "validation_failed");
@@ -314,18 +472,90 @@ static void objects_and_hooks_through_rest(void **state)
                         200);
     RP_IT_EXPECT_STATUS(
         rp_it_send("DELETE", rp_it_fmt("/api/v1/records/greeting/%s", mine), rep, NULL), 204);
-    /* Other objects keep the built-in defaults. */
-    r = rp_it_send("POST", "/api/v1/records/account", admin, "{\"fields\":{\"name\":\"Shared\"}}");
+    /* Other objects keep the built-in defaults: a tenant's own object. */
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/objects", admin,
+                                   "{\"name\":\"memo__c\",\"label\":\"Memo\",\"fields\":["
+                                   "{\"name\":\"title__c\",\"type\":\"text\"}]}"),
+                        201);
+    r = rp_it_send("POST", "/api/v1/records/memo__c", admin,
+                   "{\"fields\":{\"title__c\":\"Shared\"}}");
     RP_IT_EXPECT_STATUS(r, 201);
     RP_IT_EXPECT_STATUS(rp_it_send("PATCH",
-                                   rp_it_fmt("/api/v1/records/account/%s", rp_it_jstr(r, "id")),
-                                   rep, "{\"fields\":{\"name\":\"Shared too\"}}"),
+                                   rp_it_fmt("/api/v1/records/memo__c/%s", rp_it_jstr(r, "id")),
+                                   rep, "{\"fields\":{\"title__c\":\"Shared too\"}}"),
                         200);
     /* The after-create hook ran too (it logs the new id). */
     assert_non_null(strstr(rp_it_server_log(), rp_it_fmt("greeting %s created", id)));
     RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/example/disable", admin, NULL), 200);
     RP_IT_EXPECT_PROBLEM(rp_it_get(rp_it_fmt("/api/v1/records/greeting/%s", id), admin), 404,
                          "unknown_object");
+}
+
+/* account and contact are the sales module's: a tenant created without
+ * modules does not have them (404 unknown_object, like any object that
+ * does not exist), nor the module's actions; enabling sales brings them. */
+static void tenant_without_sales(void **state)
+{
+    (void)state;
+    const char *gamma = rp_it_token("gamma", "admin@gamma.test", PASSWORD);
+    const char *alpha = rp_it_token("alpha", "admin@alpha.test", PASSWORD);
+    rp_it_resp_t *r = rp_it_get("/api/v1/modules", gamma);
+    RP_IT_EXPECT_STATUS(r, 200);
+    assert_false(json_is_true(json_object_get(find_module(r, "sales"), "enabled")));
+    RP_IT_EXPECT_PROBLEM(rp_it_get("/api/v1/records/account", gamma), 404, "unknown_object");
+    RP_IT_EXPECT_PROBLEM(rp_it_get("/api/v1/records/contact", gamma), 404, "unknown_object");
+    RP_IT_EXPECT_PROBLEM(
+        rp_it_send("POST", "/api/v1/records/account", gamma, "{\"fields\":{\"name\":\"No\"}}"), 404,
+        "unknown_object");
+    RP_IT_EXPECT_PROBLEM(rp_it_get("/api/v1/objects/account", gamma), 404, NULL);
+    RP_IT_EXPECT_PROBLEM(rp_it_get("/api/v1/m/sales/forecast?period=month", gamma), 404,
+                         "not_found");
+    /* A tenant with the default modules has them. */
+    RP_IT_EXPECT_STATUS(rp_it_get("/api/v1/records/account", alpha), 200);
+    RP_IT_EXPECT_STATUS(rp_it_get("/api/v1/records/contact", alpha), 200);
+    r = rp_it_send("POST", "/api/v1/records/account", alpha, "{\"fields\":{\"name\":\"Yes\"}}");
+    RP_IT_EXPECT_STATUS(r, 201);
+    /* Enabling the module later brings the objects, and disabling it takes
+     * them away again (the records stay, out of reach). */
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/sales/enable", gamma, NULL), 200);
+    RP_IT_EXPECT_STATUS(rp_it_get("/api/v1/records/account", gamma), 200);
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/sales/disable", gamma, NULL), 200);
+    RP_IT_EXPECT_PROBLEM(rp_it_get("/api/v1/records/account", gamma), 404, "unknown_object");
+}
+
+/* `rapport tenant create --modules LIST` enables exactly those, skipping
+ * with one warning line a module that is not loaded. */
+static void tenant_create_modules(void **state)
+{
+    (void)state;
+    char *out = NULL, *err = NULL;
+    assert_int_equal(rp_it_cli(&out, &err, "tenant", "create", "delta", "--name", "Delta",
+                               "--modules", "nosuch, example", NULL),
+                     0);
+    assert_int_equal(rp_it_count_lines(err), 1);
+    assert_non_null(strstr(err, "warning: module 'nosuch' is not loaded"));
+    assert_non_null(strstr(out, "modules enabled: example"));
+    assert_string_equal(rp_it_sql("SELECT string_agg(module, ',' ORDER BY module) FROM "
+                                  "tenant_modules m JOIN tenants t ON t.id = m.tenant_id WHERE "
+                                  "t.slug = $1",
+                                  "delta", NULL),
+                        "example");
+    /* Blanks and empty entries are ignored; "" enables nothing. */
+    assert_int_equal(rp_it_cli(&out, &err, "tenant", "create", "epsilon", "--name", "Epsilon",
+                               "--modules", " sales,, example ,", NULL),
+                     0);
+    assert_string_equal(err, "");
+    assert_string_equal(rp_it_sql("SELECT string_agg(module, ',' ORDER BY module) FROM "
+                                  "tenant_modules m JOIN tenants t ON t.id = m.tenant_id WHERE "
+                                  "t.slug = $1",
+                                  "epsilon", NULL),
+                        "example,sales");
+    assert_non_null(
+        strstr(rp_it_sql("SELECT name FROM tenants WHERE slug = $1", "gamma", NULL), "Gamma"));
+    assert_string_equal(rp_it_sql("SELECT count(*) FROM tenant_modules m JOIN tenants t ON t.id = "
+                                  "m.tenant_id WHERE t.slug = $1",
+                                  "gamma", NULL),
+                        "0");
 }
 
 static void unknown_module_is_404(void **state)
@@ -417,6 +647,11 @@ int main(void)
         RP_IT_TEST(dependencies_are_enforced),
         RP_IT_TEST(host_api_writes_records),
         RP_IT_TEST(objects_and_hooks_through_rest),
+        RP_IT_TEST(derived_values),
+        RP_IT_TEST(text_answers),
+        RP_IT_TEST(query_pages),
+        RP_IT_TEST(tenant_without_sales),
+        RP_IT_TEST(tenant_create_modules),
         RP_IT_TEST(unknown_module_is_404),
         RP_IT_TEST(cli_lists_enables_and_disables),
         RP_IT_TEST(scaffold_builds_and_loads),

@@ -1,7 +1,9 @@
 /* CSV import and CSV / JSON-lines export through the HTTP API: header and
  * explicit mappings, all-or-nothing and per-row modes, unique values inside
  * the file, malformed files, body limits, roles, a large import, round
- * trips, filters, tenant isolation and a client that leaves mid-export. */
+ * trips, filters, tenant isolation and a client that leaves mid-export;
+ * and imports into objects that Lua triggers or module hooks watch, whose
+ * rows go through them one by one. */
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -14,16 +16,22 @@
 #include "records/csv.h"
 
 #define PASSWORD "import-password-1"
-#define IMPORT_KIB 8192 /* the server's RAPPORT_MAX_IMPORT_KIB in this file */
+#define IMPORT_KIB 8192  /* the server's RAPPORT_MAX_IMPORT_KIB in this file */
+#define SCRIPT_WRITES 30 /* the server's RAPPORT_SCRIPT_RECORDS_WRITTEN in this file */
 
 static int setup(void **state)
 {
     rp_it_pg_start();
     /* Few workers: a client that leaves mid-export must give its worker
      * back, or the last tests starve. */
-    rp_it_server_start("RAPPORT_MAX_IMPORT_KIB=8192", "RAPPORT_WORKERS=4", NULL);
+    rp_it_server_start("RAPPORT_MAX_IMPORT_KIB=8192", "RAPPORT_WORKERS=4",
+                       rp_it_fmt("RAPPORT_SCRIPT_RECORDS_WRITTEN=%d", SCRIPT_WRITES), NULL);
     rp_it_tenant_create("acme", "Acme");
     rp_it_tenant_create("other", "Other Co");
+    /* Triggers and module hooks live in a tenant of their own, so that
+     * acme's imports keep the set-based path. */
+    rp_it_tenant_create("hooks", "Hooks Inc");
+    rp_it_user_add("hooks", "admin@hooks.test", "admin", PASSWORD);
     rp_it_user_add("acme", "admin@acme.test", "admin", PASSWORD);
     rp_it_user_add("acme", "user@acme.test", "user", PASSWORD);
     rp_it_user_add("acme", "reader@acme.test", "readonly", PASSWORD);
@@ -33,6 +41,13 @@ static int setup(void **state)
     const char *admin = rp_it_token("acme", "admin@acme.test", PASSWORD);
     rp_it_resp_t *r = rp_it_send("POST", "/api/v1/objects/account/fields", admin,
                                  "{\"name\":\"code__c\",\"type\":\"text\",\"unique\":true}");
+    RP_IT_EXPECT_STATUS(r, 201);
+    /* An object no module hook or trigger watches: its imports keep the
+     * set-based batches. */
+    r = rp_it_send("POST", "/api/v1/objects", admin,
+                   "{\"name\":\"batch__c\",\"label\":\"Batch\",\"fields\":["
+                   "{\"name\":\"name__c\",\"type\":\"text\"},"
+                   "{\"name\":\"code__c\",\"type\":\"text\",\"unique\":true}]}");
     RP_IT_EXPECT_STATUS(r, 201);
     rp_it_test_teardown(NULL);
     return 0;
@@ -259,15 +274,17 @@ static void per_row_report(void **state)
     assert_int_equal(count("acme", "contact", "last_name", "RowTwo"), 0);
 }
 
-static void unique_inside_file(void **state)
+/* A value taken by an existing record, and a value twice in the file: the
+ * first row keeps it; also across batches (rows 1 and 1500). On object,
+ * whose name field is name. */
+static void unique_scenario(const char *object, const char *name)
 {
-    /* A value taken by an existing record, and a value twice in the file:
-     * the first row keeps it. Also across batches (rows 1 and 1500). */
-    rp_it_resp_t *r = rp_it_send("POST", "/api/v1/records/account", admin(),
-                                 "{\"fields\":{\"name\":\"UnqExisting\",\"code__c\":\"TAKEN\"}}");
+    rp_it_resp_t *r =
+        rp_it_send("POST", rp_it_fmt("/api/v1/records/%s", object), admin(),
+                   rp_it_fmt("{\"fields\":{\"%s\":\"UnqExisting\",\"code__c\":\"TAKEN\"}}", name));
     RP_IT_EXPECT_STATUS(r, 201);
     rp_buf_t csv = {0};
-    rp_buf_puts(&csv, "name,code__c\n");
+    rp_buf_printf(&csv, "%s,code__c\n", name);
     rp_buf_puts(&csv, "UnqA,FAR\n"); /* line 2 */
     rp_buf_puts(&csv, "UnqB,TAKEN\n");
     rp_buf_puts(&csv, "UnqC,DUP\n");
@@ -276,7 +293,7 @@ static void unique_inside_file(void **state)
         rp_buf_printf(&csv, "UnqFill%d,F%d\n", i, i);
     rp_buf_puts(&csv, "UnqZ,FAR\n"); /* line 1506, in the second batch */
     rp_it_track(csv.data, free);
-    r = import_csv("account", "mode=row", csv.data, csv.len, admin());
+    r = import_csv(object, "mode=row", csv.data, csv.len, admin());
     RP_IT_EXPECT_STATUS(r, 200);
     assert_int_equal(jint(r, "created"), 1502);
     assert_int_equal(jint(r, "rejected"), 3);
@@ -290,14 +307,23 @@ static void unique_inside_file(void **state)
             "must be unique");
     }
     /* The claims are real: the API now refuses FAR and F7. */
-    r = rp_it_send("POST", "/api/v1/records/account", admin(),
-                   "{\"fields\":{\"name\":\"UnqLate\",\"code__c\":\"F7\"}}");
+    r = rp_it_send("POST", rp_it_fmt("/api/v1/records/%s", object), admin(),
+                   rp_it_fmt("{\"fields\":{\"%s\":\"UnqLate\",\"code__c\":\"F7\"}}", name));
     RP_IT_EXPECT_PROBLEM(r, 422, "validation_failed");
     /* All or nothing with the same file: 422, nothing more written. */
-    long before = count("acme", "account", "name", "Unq");
-    r = import_csv("account", NULL, "name,code__c\nUnqNew,NEW1\nUnqNew2,NEW1\n", 0, admin());
+    long before = count("acme", object, name, "Unq");
+    r = import_csv(object, NULL, rp_it_fmt("%s,code__c\nUnqNew,NEW1\nUnqNew2,NEW1\n", name), 0,
+                   admin());
     RP_IT_EXPECT_PROBLEM(r, 422, "import_rejected");
-    assert_int_equal(count("acme", "account", "name", "Unq"), before);
+    assert_int_equal(count("acme", object, name, "Unq"), before);
+}
+
+/* account has the sales module's hooks (rows one by one); batch__c has no
+ * hook and no trigger (set-based batches). */
+static void unique_inside_file(void **state)
+{
+    unique_scenario("account", "name");
+    unique_scenario("batch__c", "name__c");
 }
 
 static void malformed_csv_400(void **state)
@@ -378,8 +404,20 @@ static long list_count(const char *filter)
     }
 }
 
+/* BIG rows through the set-based batches, then BIG contacts, which the
+ * sales module's hooks take one by one. */
 static void large_import(void **state)
 {
+    rp_buf_t plain = {0};
+    rp_buf_puts(&plain, "name__c,code__c\n");
+    for (int i = 0; i < BIG; i++)
+        rp_buf_printf(&plain, "Big%06d,BIG%d\n", i, i);
+    rp_it_track(plain.data, free);
+    rp_it_resp_t *p = import_csv("batch__c", NULL, plain.data, plain.len, admin());
+    RP_IT_EXPECT_STATUS(p, 200);
+    assert_int_equal(jint(p, "created"), BIG);
+    assert_int_equal(count("acme", "batch__c", "name__c", "Big"), BIG);
+
     rp_buf_t csv = {0};
     rp_buf_puts(&csv, "first_name,last_name,email\n");
     for (int i = 0; i < BIG; i++)
@@ -445,11 +483,18 @@ static void export_round_trip(void **state)
     assert_non_null(strstr(rp_it_header(r, "Content-Disposition"), "contact.csv"));
     json_t *header;
     json_t *rows = parse_export(r->body, r->body_len, &header);
-    const char *want_cols[] = {"id",        "created_at", "updated_at", "owner_id",  "first_name",
-                               "last_name", "email",      "phone",      "account_id"};
-    assert_int_equal(json_array_size(header), 9);
-    for (size_t i = 0; i < 9; i++)
+    /* The system columns, then every field of the object in its order
+     * (whichever module brings contact decides which). */
+    const char *want_cols[] = {"id", "created_at", "updated_at", "owner_id"};
+    rp_it_resp_t *desc = rp_it_get("/api/v1/objects/contact", admin());
+    RP_IT_EXPECT_STATUS(desc, 200);
+    json_t *defs = json_object_get(desc->json, "fields");
+    assert_int_equal(json_array_size(header), 4 + json_array_size(defs));
+    for (size_t i = 0; i < 4; i++)
         assert_string_equal(json_string_value(json_array_get(header, i)), want_cols[i]);
+    for (size_t i = 0; i < json_array_size(defs); i++)
+        assert_string_equal(json_string_value(json_array_get(header, 4 + i)),
+                            json_string_value(json_object_get(json_array_get(defs, i), "name")));
     assert_int_equal(json_object_size(rows), 4);
     json_t *one = json_object_get(rows, "RtOne");
     /* The formula is neutralised in the file... */
@@ -758,6 +803,264 @@ static void field_and_record_permissions(void **state)
     assert_non_null(strstr(r->body, "SECRETCODE"));
 }
 
+/* ---- objects that triggers and module hooks watch ------------------------ */
+
+static const char *hooks_admin(void)
+{
+    return rp_it_token("hooks", "admin@hooks.test", PASSWORD);
+}
+
+/* Records of object in tenant hooks whose data->>field starts with prefix
+ * and data->>check equals want (a NULL want: is null). */
+static long count_where(const char *object, const char *field, const char *prefix,
+                        const char *check, const char *want)
+{
+    const char *n =
+        rp_it_sql(want ? "SELECT count(*) FROM records WHERE tenant_id = $1 AND object = $2 AND "
+                         "deleted_at IS NULL AND data->>$3 LIKE $4 || '%' AND data->>$5 = $6"
+                       : "SELECT count(*) FROM records WHERE tenant_id = $1 AND object = $2 AND "
+                         "deleted_at IS NULL AND data->>$3 LIKE $4 || '%' AND data->>$5 IS NULL "
+                         "AND $6::text IS NULL",
+                  rp_it_tenant_id("hooks"), object, field, prefix, check, want, NULL);
+    return n ? atol(n) : -1;
+}
+
+static void hooks_object(const char *body)
+{
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/objects", hooks_admin(), body), 201);
+}
+
+static void hooks_trigger(const char *name, const char *object, const char *event, const char *code)
+{
+    rp_it_resp_t *r =
+        rp_it_sendj("POST", "/api/v1/scripts", hooks_admin(),
+                    json_pack("{s:s, s:s, s:s, s:[s], s:s}", "name", name, "kind", "trigger",
+                              "object", object, "events", event, "code", code));
+    RP_IT_EXPECT_STATUS(r, 201);
+}
+
+/* The line and the message for field of entry i of a report. */
+static void expect_rejected(const rp_it_resp_t *r, size_t i, long line, const char *field,
+                            const char *message)
+{
+    json_t *e = json_array_get(json_object_get(r->json, "errors"), i);
+    if (e == NULL)
+        RP_IT_FAIL("no entry %zu in %s", i, r->body);
+    assert_int_equal(json_integer_value(json_object_get(e, "line")), line);
+    const char *got = json_string_value(json_object_get(json_object_get(e, "errors"), field));
+    if (got == NULL || strcmp(got, message) != 0)
+        RP_IT_FAIL("entry %zu: want %s: %s in %s", i, field, message, r->body);
+}
+
+/* A before_create trigger that derives a field and rejects some titles:
+ * every imported row gets the field; mode=row keeps the others and lists
+ * exactly the rejected rows with the trigger's message; mode=all writes
+ * nothing and stops at the first one. */
+static void trigger_before_create(void **state)
+{
+    hooks_object("{\"name\":\"tix__c\",\"label\":\"Ticket\",\"fields\":["
+                 "{\"name\":\"title__c\",\"type\":\"text\",\"required\":true},"
+                 "{\"name\":\"prio__c\",\"type\":\"text\"}]}");
+    hooks_trigger("tix_rules", "tix__c", "before_create",
+                  "local ev = ...\n"
+                  "local title = ev.new.title__c or ''\n"
+                  "if title:sub(1, 3) == 'BAD' then\n"
+                  "  crm.error('title__c', 'no BAD titles')\n"
+                  "end\n"
+                  "if title ~= '' then ev.new.prio__c = 'P-' .. title end\n");
+    rp_it_resp_t *r = import_csv("tix__c", NULL, "title__c\nSetOne\nSetTwo\n\"SetThree, quoted\"\n",
+                                 0, hooks_admin());
+    RP_IT_EXPECT_STATUS(r, 200);
+    assert_int_equal(jint(r, "rows"), 3);
+    assert_int_equal(jint(r, "created"), 3);
+    assert_int_equal(jint(r, "rejected"), 0);
+    assert_int_equal(count_where("tix__c", "title__c", "Set", "prio__c", "P-SetOne"), 1);
+    assert_int_equal(count_where("tix__c", "title__c", "Set", "prio__c", "P-SetThree, quoted"), 1);
+    const char *n = rp_it_sql("SELECT count(*) FROM records WHERE tenant_id = $1 AND object = "
+                              "'tix__c' AND data->>'prio__c' = 'P-' || (data->>'title__c')",
+                              rp_it_tenant_id("hooks"), NULL);
+    assert_int_equal(atol(n), 3);
+    /* A create through the import has its history row, like any other. */
+    n = rp_it_sql("SELECT count(*) FROM record_history h JOIN records r ON r.tenant_id = "
+                  "h.tenant_id AND r.id = h.record_id WHERE r.tenant_id = $1 AND r.object = "
+                  "'tix__c' AND h.action = 'create' AND h.changes ? 'prio__c'",
+                  rp_it_tenant_id("hooks"), NULL);
+    assert_int_equal(atol(n), 3);
+
+    const char *csv = "title__c\nRowA\nBADB\nRowC\nBADD\nRowE\n";
+    r = import_csv("tix__c", "mode=row", csv, 0, hooks_admin());
+    RP_IT_EXPECT_STATUS(r, 200);
+    assert_int_equal(jint(r, "rows"), 5);
+    assert_int_equal(jint(r, "created"), 3);
+    assert_int_equal(jint(r, "rejected"), 2);
+    assert_int_equal(json_array_size(json_object_get(r->json, "errors")), 2);
+    expect_rejected(r, 0, 3, "title__c", "no BAD titles");
+    expect_rejected(r, 1, 5, "title__c", "no BAD titles");
+    assert_int_equal(count("hooks", "tix__c", "title__c", "Row"), 3);
+    assert_int_equal(count_where("tix__c", "title__c", "Row", "prio__c", "P-RowE"), 1);
+    assert_int_equal(count("hooks", "tix__c", "title__c", "BAD"), 0);
+
+    /* All or nothing: the same report, and nothing written. */
+    r = import_csv("tix__c", NULL, "title__c\nAonA\nAonB\nBADC\nAonD\nBADE\n", 0, hooks_admin());
+    RP_IT_EXPECT_PROBLEM(r, 422, "import_rejected");
+    assert_int_equal(jint(r, "rows"), 5);
+    assert_int_equal(jint(r, "created"), 0);
+    assert_int_equal(jint(r, "rejected"), 2);
+    assert_int_equal(json_array_size(json_object_get(r->json, "errors")), 2);
+    expect_rejected(r, 0, 4, "title__c", "no BAD titles");
+    expect_rejected(r, 1, 6, "title__c", "no BAD titles");
+    assert_int_equal(count("hooks", "tix__c", "title__c", "Aon"), 0);
+    /* Cells that cannot be values, or a missing required one, are
+     * reported like the trigger's errors. */
+    r = import_csv("tix__c", "mode=row", "title__c,prio__c\nCellA,x\n,y\nCellB\n", 0,
+                   hooks_admin());
+    RP_IT_EXPECT_STATUS(r, 200);
+    assert_int_equal(jint(r, "created"), 1);
+    json_t *errors = json_object_get(r->json, "errors");
+    assert_int_equal(json_array_size(errors), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(errors, 0), "line")), 3);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(errors, 1), "line")), 4);
+    assert_non_null(json_object_get(json_object_get(json_array_get(errors, 1), "errors"), "row"));
+}
+
+/* An after_create trigger that creates a related record per row: they
+ * exist after the import; none exist after a failed all-or-nothing one;
+ * in mode=row a row refused after it was written (the trigger creates its
+ * line, then rejects) leaves nothing of itself, not even its unique
+ * value. */
+static void trigger_after_create(void **state)
+{
+    hooks_object("{\"name\":\"ord__c\",\"label\":\"Order\",\"fields\":["
+                 "{\"name\":\"name__c\",\"type\":\"text\",\"required\":true},"
+                 "{\"name\":\"ref__c\",\"type\":\"text\",\"unique\":true}]}");
+    hooks_object("{\"name\":\"line__c\",\"label\":\"Line\",\"fields\":["
+                 "{\"name\":\"label__c\",\"type\":\"text\"},"
+                 "{\"name\":\"ord__c\",\"type\":\"reference\",\"reference\":\"ord__c\","
+                 "\"on_delete\":\"cascade\"}]}");
+    hooks_trigger("ord_lines", "ord__c", "after_create",
+                  "local ev = ...\n"
+                  "crm.create('line__c', {ord__c = ev.id, label__c = 'for ' .. ev.new.name__c})\n"
+                  "if ev.new.name__c:sub(1, 4) == 'LATE' then\n"
+                  "  crm.error('name__c', 'refused after the write')\n"
+                  "end\n");
+    rp_it_resp_t *r =
+        import_csv("ord__c", NULL, "name__c,ref__c\nOkA,RA\nOkB,RB\nOkC,\n", 0, hooks_admin());
+    RP_IT_EXPECT_STATUS(r, 200);
+    assert_int_equal(jint(r, "created"), 3);
+    const char *n = rp_it_sql("SELECT count(*) FROM records l JOIN records o ON o.tenant_id = "
+                              "l.tenant_id AND o.id = (l.data->>'ord__c')::uuid WHERE l.tenant_id "
+                              "= $1 AND l.object = 'line__c' AND o.object = 'ord__c' AND "
+                              "l.data->>'label__c' = 'for ' || (o.data->>'name__c') AND "
+                              "o.data->>'name__c' LIKE 'Ok%'",
+                              rp_it_tenant_id("hooks"), NULL);
+    assert_int_equal(atol(n), 3);
+
+    /* All or nothing: neither the orders nor their lines stay. */
+    r = import_csv("ord__c", NULL, "name__c,ref__c\nAllA,AA\nAllB,AB\nLATEC,AC\nAllD,AD\n", 0,
+                   hooks_admin());
+    RP_IT_EXPECT_PROBLEM(r, 422, "import_rejected");
+    assert_int_equal(jint(r, "rows"), 4);
+    assert_int_equal(jint(r, "rejected"), 1);
+    expect_rejected(r, 0, 4, "name__c", "refused after the write");
+    assert_int_equal(count("hooks", "ord__c", "name__c", "All"), 0);
+    assert_int_equal(count("hooks", "ord__c", "name__c", "LATE"), 0);
+    assert_int_equal(count("hooks", "line__c", "label__c", "for All"), 0);
+    assert_int_equal(count("hooks", "line__c", "label__c", "for LATE"), 0);
+
+    /* Per row: LATEB is undone whole; its value RX is free for RowC. */
+    r = import_csv("ord__c", "mode=row", "name__c,ref__c\nRowA,RW\nLATEB,RX\nRowC,RX\nRowD,RA\n", 0,
+                   hooks_admin());
+    RP_IT_EXPECT_STATUS(r, 200);
+    assert_int_equal(jint(r, "created"), 2);
+    assert_int_equal(jint(r, "rejected"), 2);
+    expect_rejected(r, 0, 3, "name__c", "refused after the write");
+    expect_rejected(r, 1, 5, "ref__c", "must be unique");
+    assert_int_equal(count("hooks", "ord__c", "name__c", "Row"), 2);
+    assert_int_equal(count_where("ord__c", "name__c", "Row", "ref__c", "RX"), 1);
+    assert_int_equal(count("hooks", "ord__c", "name__c", "LATE"), 0);
+    assert_int_equal(count("hooks", "line__c", "label__c", "for Row"), 2);
+    assert_int_equal(count("hooks", "line__c", "label__c", "for LATE"), 0);
+    assert_int_equal(count("hooks", "line__c", "label__c", "for RowD"), 0);
+    n = rp_it_sql("SELECT count(*) FROM record_unique WHERE tenant_id = $1 AND object = "
+                  "'ord__c' AND value = 'RX'",
+                  rp_it_tenant_id("hooks"), NULL);
+    assert_int_equal(atol(n), 1);
+}
+
+/* A script that fails or hits a limit fails the whole import with the
+ * problem it gives on any write, good rows included, in either mode. The
+ * scripts' limits count the whole import: it is one transaction. */
+static void trigger_failure_fails_import(void **state)
+{
+    hooks_object("{\"name\":\"boom__c\",\"label\":\"Boom\",\"fields\":["
+                 "{\"name\":\"name__c\",\"type\":\"text\"}]}");
+    hooks_trigger("boom_rules", "boom__c", "before_create",
+                  "local ev = ...\n"
+                  "if ev.new.name__c == 'BOOM' then error('it blew up') end\n");
+    rp_it_resp_t *r =
+        import_csv("boom__c", "mode=row", "name__c\nBoomA\nBOOM\nBoomC\n", 0, hooks_admin());
+    RP_IT_EXPECT_PROBLEM(r, 422, "script_error");
+    assert_non_null(strstr(rp_it_jstr(r, "detail"), "it blew up"));
+    assert_int_equal(count("hooks", "boom__c", "name__c", "Boom"), 0);
+
+    /* ord_lines writes one line per order: past SCRIPT_WRITES of them the
+     * import stops at the governor's limit. */
+    rp_buf_t csv = {0};
+    rp_buf_puts(&csv, "name__c\n");
+    for (int i = 0; i < SCRIPT_WRITES + 5; i++)
+        rp_buf_printf(&csv, "Gov%d\n", i);
+    rp_it_track(csv.data, free);
+    r = import_csv("ord__c", "mode=row", csv.data, csv.len, hooks_admin());
+    RP_IT_EXPECT_PROBLEM(r, 422, "script_limit");
+    assert_string_equal(rp_it_jstr(r, "limit"), "records_written");
+    assert_int_equal(count("hooks", "ord__c", "name__c", "Gov"), 0);
+    assert_int_equal(count("hooks", "line__c", "label__c", "for Gov"), 0);
+    /* The server serves on, and a smaller file goes in. */
+    r = import_csv("ord__c", "mode=row", "name__c\nGovSmall\n", 0, hooks_admin());
+    RP_IT_EXPECT_STATUS(r, 200);
+    assert_int_equal(jint(r, "created"), 1);
+}
+
+/* The example module's before hook on greeting normalises code and
+ * rejects bad ones, and fills the read-only length; its after hook logs
+ * each new greeting. */
+static void module_hooks(void **state)
+{
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/example/enable", hooks_admin(), NULL),
+                        200);
+    const char *csv = "text,code\n"
+                      "GrHello, ab-1 \n"
+                      "GrBonjour,cd-2\n"
+                      "GrBad,!\n"
+                      "GrHola,\n";
+    rp_it_resp_t *r = import_csv("greeting", "mode=row", csv, 0, hooks_admin());
+    RP_IT_EXPECT_STATUS(r, 200);
+    assert_int_equal(jint(r, "rows"), 4);
+    assert_int_equal(jint(r, "created"), 3);
+    assert_int_equal(jint(r, "rejected"), 1);
+    expect_rejected(r, 0, 4, "code", "must be 2 to 16 letters, digits or dashes");
+    assert_int_equal(count_where("greeting", "text", "GrHello", "code", "AB-1"), 1);
+    assert_int_equal(count_where("greeting", "text", "GrBonjour", "code", "CD-2"), 1);
+    assert_int_equal(count_where("greeting", "text", "GrHola", "length", "6"), 1);
+    assert_int_equal(count_where("greeting", "text", "GrHello", "length", "7"), 1);
+    assert_int_equal(count("hooks", "greeting", "text", "GrBad"), 0);
+    const char *id = rp_it_sql("SELECT id::text FROM records WHERE tenant_id = $1 AND object = "
+                               "'greeting' AND data->>'text' = 'GrBonjour'",
+                               rp_it_tenant_id("hooks"), NULL);
+    assert_non_null(strstr(rp_it_server_log(), rp_it_fmt("greeting %s created", id)));
+
+    r = import_csv("greeting", NULL, "text,code\nGaOne,ef\nGaTwo,?\nGaThree,gh\n", 0,
+                   hooks_admin());
+    RP_IT_EXPECT_PROBLEM(r, 422, "import_rejected");
+    assert_int_equal(jint(r, "rejected"), 1);
+    expect_rejected(r, 0, 3, "code", "must be 2 to 16 letters, digits or dashes");
+    assert_int_equal(count("hooks", "greeting", "text", "Ga"), 0);
+    /* The caller may not write the read-only field the hook fills. */
+    r = import_csv("greeting", NULL, "text,length\nGlOne,3\n", 0, hooks_admin());
+    RP_IT_EXPECT_PROBLEM(r, 422, "validation_failed");
+    assert_int_equal(count("hooks", "greeting", "text", "Gl"), 0);
+}
+
 /* After streams cut short and clients gone, the server still stops within
  * its drain time, exits 0, and its log holds no sanitizer report. */
 static void server_exits_cleanly(void **state)
@@ -786,6 +1089,10 @@ int main(void)
         RP_IT_TEST(export_filter_fields),
         RP_IT_TEST(export_tenant_isolation),
         RP_IT_TEST(field_and_record_permissions),
+        RP_IT_TEST(trigger_before_create),
+        RP_IT_TEST(trigger_after_create),
+        RP_IT_TEST(trigger_failure_fails_import),
+        RP_IT_TEST(module_hooks),
         RP_IT_TEST(slow_reader_gets_everything),
         RP_IT_TEST(client_leaves_mid_export),
         RP_IT_TEST(server_exits_cleanly),

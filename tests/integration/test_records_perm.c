@@ -443,7 +443,7 @@ static void hidden_field(void **state)
         assert_true(title == NULL || strstr(title, "ultraviolet") == NULL);
     }
     /* History: changes to it are left out of every entry. */
-    RP_IT_EXPECT_STATUS(rp_it_send("PATCH", rec_path("account", acct_a), token("carol"),
+    RP_IT_EXPECT_STATUS(rp_it_send("PATCH", rec_path("account", acct_a), token("admin"),
                                    "{\"fields\":{\"secret__c\":\"x-ray\",\"phone\":\"+1 212 555 "
                                    "0100\"}}"),
                         200);

@@ -344,10 +344,12 @@ static void custom_role_on_users_and_tokens(void **state)
     json_t *con = json_object_get(json_object_get(r->json, "objects"), "contact");
     assert_string_equal(jpath(con, "scope.read"), "own");
     assert_true(json_is_false(json_object_get(con, "create")));
-    /* A plain user has the defaults. */
+    /* A plain user has the defaults: on account, those of the sales module
+     * (update and delete their own). */
     r = rp_it_get("/api/v1/permissions", plain());
     RP_IT_EXPECT_STATUS(r, 200);
-    assert_string_equal(jpath(r->json, "objects.account.scope.delete"), "all");
+    assert_string_equal(jpath(r->json, "objects.account.scope.read"), "all");
+    assert_string_equal(jpath(r->json, "objects.account.scope.delete"), "own");
     assert_string_equal(jpath(r->json, "objects.account.fields.website"), "edit");
 
     /* A refresh keeps both. */
@@ -475,7 +477,7 @@ static void builtin_override_and_reset(void **state)
     assert_string_equal(rp_it_jstr(r, "label"), "User");
     r = rp_it_get("/api/v1/permissions", p);
     assert_string_equal(jpath(r->json, "objects.account.scope.read"), "all");
-    assert_string_equal(jpath(r->json, "objects.account.scope.delete"), "all");
+    assert_string_equal(jpath(r->json, "objects.account.scope.delete"), "own");
 }
 
 static void role_in_use(void **state)

@@ -427,6 +427,52 @@ static void triggers_validate_and_default(void **state)
     assert_true(rp_it_sql("SELECT data->>'phone' FROM records WHERE id = $1", acc, NULL) == NULL);
 }
 
+/* A before trigger may fill a read-only field (a value it derives) that
+ * the caller did not give; a caller that gives one is still refused. */
+static void triggers_fill_read_only_fields(void **state)
+{
+    (void)state;
+    const char *a = admin();
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/objects", a,
+                                   "{\"name\":\"ticket__c\",\"label\":\"Ticket\",\"fields\":["
+                                   "{\"name\":\"title__c\",\"type\":\"text\",\"required\":true},"
+                                   "{\"name\":\"slug__c\",\"type\":\"text\",\"read_only\":true}]}"),
+                        201);
+    script(a,
+           json_pack("{s:s, s:s, s:s, s:[s, s], s:s}", "name", "ticket_slug", "kind", "trigger",
+                     "object", "ticket__c", "events", "before_create", "before_update", "code",
+                     "local ev = ...\n"
+                     "if ev.new.title__c then\n"
+                     "  ev.new.slug__c = string.lower(string.gsub(ev.new.title__c, '%s+', '-'))\n"
+                     "end\n"));
+    rp_it_resp_t *r = rp_it_send("POST", "/api/v1/records/ticket__c", a,
+                                 "{\"fields\":{\"title__c\":\"Printer On Fire\"}}");
+    RP_IT_EXPECT_STATUS(r, 201);
+    const char *id = rp_it_fmt("%s", rp_it_jstr(r, "id"));
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r->json, "fields"), "slug__c")),
+        "printer-on-fire");
+    r = rp_it_send("PATCH", rp_it_fmt("/api/v1/records/ticket__c/%s", id), a,
+                   "{\"fields\":{\"title__c\":\"Printer Fixed\"}}");
+    RP_IT_EXPECT_STATUS(r, 200);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r->json, "fields"), "slug__c")),
+        "printer-fixed");
+    /* The caller's own value is refused, even though the trigger would
+     * overwrite it. */
+    r = rp_it_send("POST", "/api/v1/records/ticket__c", a,
+                   "{\"fields\":{\"title__c\":\"Mine\",\"slug__c\":\"mine\"}}");
+    RP_IT_EXPECT_PROBLEM(r, 422, "validation_failed");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r->json, "errors"), "slug__c")),
+        "is read-only");
+    r = rp_it_send("PATCH", rp_it_fmt("/api/v1/records/ticket__c/%s", id), a,
+                   "{\"fields\":{\"slug__c\":\"other\"}}");
+    RP_IT_EXPECT_PROBLEM(r, 422, "validation_failed");
+    assert_string_equal(rp_it_sql("SELECT data->>'slug__c' FROM records WHERE id = $1", id, NULL),
+                        "printer-fixed");
+}
+
 static void workflow_and_self_update(void **state)
 {
     (void)state;
@@ -803,6 +849,7 @@ int main(void)
         RP_IT_TEST(endpoints_and_roles),
         RP_IT_TEST(limits_roll_back),
         RP_IT_TEST(triggers_validate_and_default),
+        RP_IT_TEST(triggers_fill_read_only_fields),
         RP_IT_TEST(workflow_and_self_update),
         RP_IT_TEST(rest_writes_fire_triggers),
         RP_IT_TEST(tenant_isolation),

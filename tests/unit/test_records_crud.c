@@ -146,6 +146,37 @@ static void update_checks_only_given(void **state)
     json_decref(errors);
 }
 
+/* Read-only fields filled by the server (a hook, a trigger, a module's
+ * derived write) pass; the caller's own members do not; autonumbers never
+ * do. */
+static void read_only_set_by_the_server(void **state)
+{
+    json_t *in = json_pack("{s:s, s:s, s:s}", "name", "Big", "locked", "derived", "count", "3");
+    json_t *caller = json_pack("{s:s}", "name", "Big");
+    json_t *out = NULL, *unknown = json_array(), *errors = json_object();
+    assert_int_equal(rp_record_validate_ex(&obj, in, true, caller, &out, unknown, errors), RP_OK);
+    assert_string_equal(json_string_value(json_object_get(out, "locked")), "derived");
+    assert_int_equal(json_integer_value(json_object_get(out, "count")), 3);
+    json_decref(out);
+    /* The caller gave locked itself. */
+    json_object_set_new(caller, "locked", json_string("mine"));
+    assert_int_equal(rp_record_validate_ex(&obj, in, true, caller, &out, unknown, errors),
+                     RP_EINVAL);
+    assert_string_equal(err(errors, "locked"), "is read-only");
+    json_object_clear(errors);
+    /* NULL refuses no read-only member; values are still checked. */
+    assert_int_equal(rp_record_validate_ex(&obj, in, false, NULL, &out, unknown, errors), RP_OK);
+    json_decref(out);
+    json_object_set_new(in, "number", json_string("N-007"));
+    assert_int_equal(rp_record_validate_ex(&obj, in, false, NULL, &out, unknown, errors),
+                     RP_EINVAL);
+    assert_string_equal(err(errors, "number"), "is read-only");
+    json_decref(in);
+    json_decref(caller);
+    json_decref(unknown);
+    json_decref(errors);
+}
+
 static void diff_changed_only(void **state)
 {
     json_t *a = json_loads("{\"x\":1,\"y\":\"same\",\"z\":[1,2],\"gone\":true}", 0, NULL);
@@ -213,6 +244,7 @@ int main(void)
         cmocka_unit_test(create_ok_with_defaults),
         cmocka_unit_test(create_refusals),
         cmocka_unit_test(update_checks_only_given),
+        cmocka_unit_test(read_only_set_by_the_server),
         cmocka_unit_test(diff_changed_only),
         cmocka_unit_test(etags),
         cmocka_unit_test(unique_texts),

@@ -1,5 +1,6 @@
-/* The built-in manifest, manifest parsing, object definitions and snapshot
- * building from stored definitions (no database). */
+/* Manifest parsing, object definitions and snapshot building from module
+ * objects and stored definitions, with module objects shared between
+ * snapshots and copied on write (no database). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture_crm.h"
 #include "records/manifest.h"
 #include "records/meta_internal.h"
 
@@ -24,13 +26,17 @@ static const rp_object_t *find(rp_object_t **objs, int n, const char *name)
     return NULL;
 }
 
-static void core_manifest(void **state)
+/* The objects every snapshot test builds on, as a loaded module would give
+ * them (parsed once, shared). */
+static rp_meta_module_t crm;
+
+static void fixture_manifest(void **state)
 {
     (void)state;
     rp_object_t **objs = NULL;
     int n = 0;
     json_t *errors = json_object();
-    assert_int_equal(rp_manifest_parse(rp_manifest_core_json, RP_MANIFEST_CORE, &objs, &n, errors),
+    assert_int_equal(rp_manifest_parse(fixture_crm_manifest, FIXTURE_CRM, &objs, &n, errors),
                      RP_OK);
     assert_int_equal(json_object_size(errors), 0);
     assert_int_equal(n, 2);
@@ -40,7 +46,7 @@ static void core_manifest(void **state)
     const rp_object_t *account = find(objs, n, "account");
     assert_non_null(account);
     assert_false(account->custom);
-    assert_string_equal(account->module, "core");
+    assert_string_equal(account->module, FIXTURE_CRM);
     assert_string_equal(account->label, "Account");
     assert_string_equal(account->labels[RP_LOCALE_FR], "Compte");
     assert_string_equal(account->labels[RP_LOCALE_ES], "Cuenta");
@@ -92,7 +98,7 @@ static void bad_manifest(const char *text, const char *key, const char *msg, int
     rp_object_t **objs = (rp_object_t **)1;
     int n = -1;
     json_t *errors = json_object();
-    if (rp_manifest_parse(text, "core", &objs, &n, errors) != RP_EINVAL)
+    if (rp_manifest_parse(text, "crm", &objs, &n, errors) != RP_EINVAL)
         fail_msg("line %d: manifest accepted: %s", line, text);
     assert_null(objs);
     assert_int_equal(n, 0);
@@ -186,7 +192,7 @@ static rp_meta_t *build(const rp_meta_def_row_t *objs, int no, const rp_meta_def
                         int nf)
 {
     rp_meta_t *m = NULL;
-    assert_int_equal(rp_meta_build(7, TENANT, objs, no, fields, nf, &m), RP_OK);
+    assert_int_equal(rp_meta_build_with(7, TENANT, &crm, 1, objs, no, fields, nf, &m), RP_OK);
     assert_non_null(m);
     return m;
 }
@@ -278,6 +284,115 @@ static void snapshot_with_custom_metadata(void **state)
     rp_meta_unref(m);
 }
 
+/* Without modules a snapshot holds the tenant's own objects only: the core
+ * has none. */
+static void snapshot_without_modules(void **state)
+{
+    (void)state;
+    const rp_meta_def_row_t objs[] = {
+        {NULL, "project__c", "{\"name\": \"project__c\", \"label\": \"P\"}"}};
+    const rp_meta_def_row_t fields[] = {
+        {"account", "tier__c", "{\"name\": \"tier__c\", \"type\": \"text\"}"}};
+    rp_meta_t *m = NULL;
+    assert_int_equal(rp_meta_build(3, TENANT, NULL, 0, NULL, 0, &m), RP_OK);
+    const rp_object_t *const *list;
+    assert_int_equal(rp_meta_objects(m, &list), 0);
+    assert_null(rp_meta_object(m, "account"));
+    rp_meta_unref(m);
+    assert_int_equal(rp_meta_build(3, TENANT, objs, 1, fields, 1, &m), RP_OK);
+    assert_int_equal(rp_meta_objects(m, &list), 1);
+    assert_string_equal(list[0]->name, "project__c");
+    rp_meta_unref(m);
+}
+
+/* Module objects are shared by pointer between snapshots; a tenant's
+ * custom field makes its snapshot copy that one object (copy on write),
+ * and neither the module's object nor another tenant's snapshot sees the
+ * field. Freeing snapshots never frees a shared object (ASan checks). */
+static void module_objects_shared_copy_on_write(void **state)
+{
+    (void)state;
+    const rp_meta_def_row_t fields_a[] = {
+        {"account", "tier__c",
+         "{\"name\": \"tier__c\", \"type\": \"picklist\", \"values\": [\"gold\", \"silver\"],"
+         " \"required\": true}"},
+        {"account", "code__c",
+         "{\"name\": \"code__c\", \"type\": \"text\", \"pattern\": \"[A-Z]{2}-[0-9]+\"}"}};
+    const rp_object_t *shared_account = crm.objects[0], *shared_contact = crm.objects[1];
+    rp_meta_t *a = NULL, *b = NULL, *c = NULL;
+    assert_int_equal(rp_meta_build_with(1, TENANT, &crm, 1, NULL, 0, fields_a, 2, &a), RP_OK);
+    assert_int_equal(rp_meta_build_with(1, "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a6b", &crm, 1, NULL, 0,
+                                        NULL, 0, &b),
+                     RP_OK);
+    /* Tenant B shares both module objects with the registry. */
+    assert_ptr_equal(rp_meta_object(b, "account"), shared_account);
+    assert_ptr_equal(rp_meta_object(b, "contact"), shared_contact);
+    /* Tenant A shares contact and has its own copy of account. */
+    assert_ptr_equal(rp_meta_object(a, "contact"), shared_contact);
+    const rp_object_t *acc_a = rp_meta_object(a, "account");
+    assert_ptr_not_equal(acc_a, shared_account);
+    assert_int_equal(acc_a->nfields, shared_account->nfields + 2);
+    assert_string_equal(acc_a->fields[shared_account->nfields].name, "tier__c");
+    assert_true(rp_meta_field(acc_a, "tier__c")->required);
+    /* Its own fields work like any other: the pattern checks values. */
+    json_t *canon = NULL, *good = json_string("AB-12"), *bad = json_string("ab");
+    char why[160];
+    assert_int_equal(
+        rp_field_normalize(rp_meta_field(acc_a, "code__c"), good, &canon, why, sizeof why), RP_OK);
+    json_decref(canon);
+    assert_int_equal(
+        rp_field_normalize(rp_meta_field(acc_a, "code__c"), bad, &canon, why, sizeof why),
+        RP_EINVAL);
+    json_decref(good);
+    json_decref(bad);
+    assert_null(rp_meta_field(rp_meta_object(b, "account"), "tier__c"));
+    assert_null(rp_meta_field(shared_account, "tier__c"));
+    /* The copy is a faithful one: same names, types, labels and options. */
+    assert_string_equal(acc_a->module, FIXTURE_CRM);
+    assert_string_equal(acc_a->labels[RP_LOCALE_FR], "Compte");
+    for (int i = 0; i < shared_account->nfields; i++) {
+        const rp_field_t *x = &shared_account->fields[i], *y = &acc_a->fields[i];
+        assert_string_equal(x->name, y->name);
+        assert_int_equal(x->type, y->type);
+        assert_int_equal(x->required, y->required);
+        assert_int_equal(x->nvalues, y->nvalues);
+        json_t *dx = rp_field_describe(x), *dy = rp_field_describe(y);
+        assert_true(json_equal(dx, dy));
+        json_decref(dx);
+        json_decref(dy);
+    }
+    assert_ptr_not_equal(rp_meta_field(acc_a, "industry")->values,
+                         rp_meta_field(shared_account, "industry")->values);
+    /* A second module naming an object already there is left out. */
+    rp_meta_module_t twice[2] = {crm, crm};
+    twice[1].name = "other";
+    assert_int_equal(rp_meta_build_with(1, TENANT, twice, 2, NULL, 0, NULL, 0, &c), RP_OK);
+    const rp_object_t *const *list;
+    assert_int_equal(rp_meta_objects(c, &list), 2);
+    rp_meta_unref(c);
+    rp_meta_unref(a);
+    rp_meta_unref(b);
+    /* The module's objects outlive every snapshot, unchanged. */
+    assert_int_equal(shared_account->nfields, 5);
+    assert_string_equal(shared_account->name, "account");
+    assert_non_null(rp_meta_field(shared_contact, "email"));
+}
+
+/* The module's objects, loaded once for every snapshot test. */
+static int load_crm(void **state)
+{
+    (void)state;
+    crm = fixture_crm_load();
+    return 0;
+}
+
+static int free_crm(void **state)
+{
+    (void)state;
+    fixture_crm_free(&crm);
+    return 0;
+}
+
 static void object_field_limit(void **state)
 {
     (void)state;
@@ -303,12 +418,14 @@ static void object_field_limit(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(core_manifest),
+        cmocka_unit_test(fixture_manifest),
         cmocka_unit_test(manifest_refusals),
         cmocka_unit_test(object_definitions),
         cmocka_unit_test(snapshot_manifest_only),
         cmocka_unit_test(snapshot_with_custom_metadata),
+        cmocka_unit_test(snapshot_without_modules),
+        cmocka_unit_test(module_objects_shared_copy_on_write),
         cmocka_unit_test(object_field_limit),
     };
-    return cmocka_run_group_tests_name("records_meta", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("records_meta", tests, load_crm, free_crm);
 }

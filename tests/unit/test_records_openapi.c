@@ -1,4 +1,4 @@
-/* The OpenAPI document built from the core manifest plus a custom object
+/* The OpenAPI document built from a module's objects plus a custom object
  * holding one field of every type: structure, references, operation ids,
  * path parameters and the schema of each field type. */
 #include <setjmp.h>
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture_crm.h"
 #include "records/manifest.h"
 #include "records/meta_internal.h"
 #include "records/openapi.h"
@@ -53,8 +54,7 @@ static int setup(void **state)
     fixture_t *fx = calloc(1, sizeof *fx);
     assert_non_null(fx);
     assert_int_equal(
-        rp_manifest_parse(rp_manifest_core_json, RP_MANIFEST_CORE, &fx->core, &fx->ncore, NULL),
-        RP_OK);
+        rp_manifest_parse(fixture_crm_manifest, FIXTURE_CRM, &fx->core, &fx->ncore, NULL), RP_OK);
     json_t *def = json_loads(custom_def, 0, NULL);
     rp_status_t st = RP_OK;
     fx->custom = rp_object_parse(def, true, NULL, NULL, &st);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture_crm.h"
 #include "records/meta_internal.h"
 #include "records/perm.h"
 #include "records/role_doc.h"
@@ -19,7 +20,10 @@
 #define TENANT "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
 #define USER_ID "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a60"
 
-/* The core objects plus a custom field secret__c on account and a custom
+/* The objects of the fixture module (loaded once for the group). */
+static rp_meta_module_t crm;
+
+/* The fixture's objects plus a custom field secret__c on account and a custom
  * object project__c. */
 static rp_meta_t *snapshot(const rp_meta_role_row_t *roles, int nroles)
 {
@@ -28,7 +32,7 @@ static rp_meta_t *snapshot(const rp_meta_role_row_t *roles, int nroles)
     static const rp_meta_def_row_t fields[] = {
         {"account", "secret__c", "{\"name\":\"secret__c\",\"type\":\"text\",\"label\":\"S\"}"}};
     rp_meta_t *m = NULL;
-    assert_int_equal(rp_meta_build(1, TENANT, objs, 1, fields, 1, &m), RP_OK);
+    assert_int_equal(rp_meta_build_with(1, TENANT, &crm, 1, objs, 1, fields, 1, &m), RP_OK);
     assert_int_equal(rp_meta_build_roles(m, roles, nroles), RP_OK);
     return m;
 }
@@ -410,6 +414,20 @@ static void snapshot_roles(void **state)
     rp_meta_unref(m);
 }
 
+static int load_crm(void **state)
+{
+    (void)state;
+    crm = fixture_crm_load();
+    return 0;
+}
+
+static int free_crm(void **state)
+{
+    (void)state;
+    fixture_crm_free(&crm);
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,5 +436,5 @@ int main(void)
         cmocka_unit_test(compile_fields), cmocka_unit_test(normalize_and_builtins),
         cmocka_unit_test(snapshot_roles),
     };
-    return cmocka_run_group_tests_name("records_roles", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("records_roles", tests, load_crm, free_crm);
 }
