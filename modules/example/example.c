@@ -4,8 +4,9 @@
  * a few actions under /api/v1/m/example/: a JSON one (hello), one that
  * writes records and its own table (welcome), one that writes a derived
  * value (greetings/{id}/show), an HTML page (greetings/{id}/card) and one
- * that pages through every greeting (greetings/stats). modules/README.md
- * walks through it. */
+ * that pages through every greeting (greetings/stats). Welcome refuses
+ * request members it does not know, listing them with json_object_each.
+ * modules/README.md walks through it. */
 
 #include <ctype.h>
 #include <stdbool.h>
@@ -133,6 +134,68 @@ static rp_mstatus_t hello(rp_mctx_t *ctx, void *user)
     return RP_M_OK;
 }
 
+/* What refuse_unknown collects while it walks a request body. */
+typedef struct body_walk {
+    const char *const *known; /* the members the request may have, NULL-ended */
+    rp_json_t *errors;        /* {member: message} for each other one */
+    char names[200];          /* their names, for the problem's detail */
+    size_t len;
+    bool cut;    /* names left out of names for want of room */
+    bool failed; /* out of memory */
+} body_walk_t;
+
+/* A json_object_each callback: notes key when it is not a known member. */
+static int note_unknown(const char *key, rp_json_t *value, void *user)
+{
+    (void)value;
+    body_walk_t *w = user;
+    for (const char *const *k = w->known; *k != NULL; k++)
+        if (strcmp(*k, key) == 0)
+            return 0;
+    if (host->json_set(w->errors, key, host->json_string_new("is not a member of this request")) !=
+        RP_M_OK) {
+        w->failed = true;
+        return 1; /* stops the walk */
+    }
+    if (w->cut)
+        return 0; /* the detail lists a prefix of the names, in order */
+    int n = snprintf(w->names + w->len, sizeof w->names - w->len, "%s%s", w->len ? ", " : "", key);
+    if (n > 0 && (size_t)n < sizeof w->names - w->len) {
+        w->len += (size_t)n;
+    } else {
+        w->names[w->len] = '\0'; /* whole names only */
+        w->cut = true;
+    }
+    return 0;
+}
+
+/* The host reads members by name, so a misspelt one ("nmae") would be
+ * ignored without a word: lists body's members with json_object_each
+ * (ABI 1.1) and answers 400 naming every one that is not in known. Returns
+ * RP_M_OK with *refused telling whether it answered. */
+static rp_mstatus_t refuse_unknown(rp_mctx_t *ctx, const rp_json_t *body, const char *const *known,
+                                   bool *refused)
+{
+    body_walk_t w = {.known = known, .errors = host->json_object_new()};
+    *refused = false;
+    if (w.errors == NULL)
+        return RP_M_ENOMEM;
+    rp_mstatus_t st = host->json_object_each(body, note_unknown, &w);
+    if (st == RP_M_OK && w.failed)
+        st = RP_M_ENOMEM;
+    if (st != RP_M_OK || host->json_object_size(w.errors) == 0) {
+        host->json_free(w.errors);
+        return st;
+    }
+    char detail[300];
+    snprintf(detail, sizeof detail, "unknown member%s in the request: %s%s",
+             host->json_object_size(w.errors) > 1 ? "s" : "", w.names,
+             w.cut ? (w.len ? ", ..." : "...") : "");
+    host->respond_problem(ctx, 400, "unknown_field", detail, w.errors);
+    *refused = true;
+    return RP_M_OK;
+}
+
 /* POST /api/v1/m/example/welcome {"name": "..."}: creates a greeting
  * through the records API (same validation, hooks, history and permissions
  * as POST /api/v1/records/greeting), counts the caller's welcomes in the
@@ -141,15 +204,20 @@ static rp_mstatus_t hello(rp_mctx_t *ctx, void *user)
 static rp_mstatus_t welcome(rp_mctx_t *ctx, void *user)
 {
     (void)user;
+    static const char *const members[] = {"name", NULL};
     rp_json_t *body = host->request_json(ctx);
     if (body == NULL)
         return RP_M_OK; /* already answered 400 or 415 */
-    rp_json_t *fields = host->json_object_new();
+    rp_json_t *fields = NULL;
     rp_json_t *name = host->json_get(body, "name");
     rp_json_t *created = NULL, *errors = NULL, *again = NULL, *same = NULL, *filter = NULL;
     rp_mrows_t *rows = NULL;
-    rp_mstatus_t st = RP_M_ENOMEM;
-    if (fields == NULL)
+    bool refused = false;
+    rp_mstatus_t st = refuse_unknown(ctx, body, members, &refused);
+    if (st != RP_M_OK || refused)
+        goto done;
+    st = RP_M_ENOMEM;
+    if ((fields = host->json_object_new()) == NULL)
         goto done;
     /* json_set takes ownership, and name belongs to body: set a copy. */
     if (name != NULL && (st = host->json_set(fields, "text", host->json_copy(name))) != RP_M_OK)
@@ -347,6 +415,8 @@ static rp_mstatus_t stats(rp_mctx_t *ctx, void *user)
     }
     host->json_set(answer, "total", host->json_integer_new(total));
     host->json_set(answer, "pages", host->json_integer_new(pages));
+    host->json_set(answer, "languages",
+                   host->json_integer_new((long long)host->json_object_size(by_language)));
     host->json_set(answer, "by_language", by_language);
     host->respond_json(ctx, 200, answer);
     return RP_M_OK;
@@ -380,8 +450,9 @@ static rp_mstatus_t nightly(rp_mctx_t *ctx, void *user)
 RP_MODULE_INIT(reg, api)
 {
     /* A server older than this header may offer a shorter table: this
-     * module needs the functions of ABI 1.1. */
-    if (!RP_HOST_HAS(api, record_query_page))
+     * module needs the functions of ABI 1.1, up to json_object_size, its
+     * last. */
+    if (!RP_HOST_HAS(api, json_object_size))
         return RP_M_EINVAL;
     host = api;
     rp_mstatus_t st =

@@ -1,73 +1,52 @@
-/* Finds the member names of a JSON object's text without a JSON library:
- * the module sees JSON only through the host's accessors, which read a
- * member by name but cannot list them. */
+/* The member check of request bodies, over the host's object walk. */
 
-#include <stdio.h>
 #include <string.h>
 
 #include "lead_body.h"
+#include "sales.h"
 
-/* Moves past the string that starts at s (on its opening quote); NULL when
- * it does not end. */
-static const char *skip_string(const char *s)
+/* What first_unknown looks for, and what it found. */
+typedef struct walk {
+    const char *const *allowed;
+    char *out;
+    size_t outlen;
+    bool found;
+} walk_t;
+
+/* Copies s into out (outlen bytes), cut before a UTF-8 character that
+ * does not fit whole: the name is quoted in a problem's detail, which
+ * must stay valid UTF-8. */
+static void copy_name(char *out, size_t outlen, const char *s)
 {
-    for (s++; *s != '\0'; s++) {
-        if (*s == '\\') {
-            if (s[1] == '\0')
-                return NULL;
-            s++;
-        } else if (*s == '"') {
-            return s + 1;
-        }
+    if (outlen == 0)
+        return;
+    size_t n = strlen(s);
+    if (n >= outlen) {
+        n = outlen - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
     }
-    return NULL;
+    memcpy(out, s, n);
+    out[n] = '\0';
 }
 
-static bool allowed_name(const char *name, size_t len, const char *const *allowed)
+static int first_unknown(const char *key, rp_json_t *value, void *user)
 {
-    for (; *allowed != NULL; allowed++)
-        if (strlen(*allowed) == len && strncmp(*allowed, name, len) == 0)
-            return true;
-    return false;
+    (void)value;
+    walk_t *w = user;
+    for (const char *const *a = w->allowed; *a != NULL; a++)
+        if (strcmp(*a, key) == 0)
+            return 0;
+    copy_name(w->out, w->outlen, key);
+    w->found = true;
+    return 1; /* the first one is enough */
 }
 
-bool sales_lead_body_unknown(const char *json, const char *const *allowed, char *out, size_t outlen)
+bool sales_lead_body_unknown_member(const rp_host_api_t *host, const rp_json_t *body,
+                                    const char *const *allowed, char *out, size_t outlen)
 {
-    if (json == NULL)
+    if (host == NULL || body == NULL || !RP_HOST_HAS(host, json_object_each))
         return false;
-    while (*json == ' ' || *json == '\n' || *json == '\t' || *json == '\r')
-        json++;
-    if (*json != '{')
-        return false;
-    int depth = 0;
-    bool want_key = false;
-    for (const char *s = json; *s != '\0';) {
-        char c = *s;
-        if (c == '"') {
-            const char *end = skip_string(s);
-            if (end == NULL)
-                return false;
-            if (depth == 1 && want_key) {
-                size_t len = (size_t)(end - s) - 2;
-                if (!allowed_name(s + 1, len, allowed)) {
-                    if (outlen > 0)
-                        snprintf(out, outlen, "%.*s", (int)len, s + 1);
-                    return true;
-                }
-                want_key = false;
-            }
-            s = end;
-            continue;
-        }
-        if (c == '{' || c == '[') {
-            depth++;
-            want_key = c == '{' && depth == 1;
-        } else if (c == '}' || c == ']') {
-            depth--;
-        } else if (c == ',' && depth == 1) {
-            want_key = true;
-        }
-        s++;
-    }
-    return false;
+    walk_t w = {.allowed = allowed, .out = out, .outlen = outlen};
+    return host->json_object_each(body, first_unknown, &w) == RP_M_OK && w.found;
 }

@@ -125,10 +125,8 @@ static bool body_ok(conv_t *c)
 {
     static const char *const allowed[] = {"account_id", "contact_id", "opportunity", "status",
                                           NULL};
-    char *text = H->json_dump(c->body), unknown[64];
-    bool bad = text != NULL && sales_lead_body_unknown(text, allowed, unknown, sizeof unknown);
-    H->mem_free(text);
-    if (bad) {
+    char unknown[64];
+    if (sales_lead_body_unknown_member(H, c->body, allowed, unknown, sizeof unknown)) {
         char detail[128];
         snprintf(detail, sizeof detail, "unknown member '%s' in the conversion request", unknown);
         answer_field(c->ctx, 400, "unknown_field", detail, unknown,

@@ -22,8 +22,9 @@ RP_MODULE_INFO(INFO)
 
 RP_MODULE_INIT(reg, api)
 {
-    /* The sales module needs the functions added in ABI 1.1. */
-    if (!RP_HOST_HAS(api, record_query_page))
+    /* The sales module needs the functions added in ABI 1.1 (the last of
+     * them is json_object_size). */
+    if (!RP_HOST_HAS(api, json_object_size))
         return RP_M_EINVAL;
     sales_host = api;
     rp_mstatus_t (*const areas[])(rp_mreg_t *) = {

@@ -2,8 +2,9 @@
 #define SALES_SCRIPT_TREE_H
 
 /* Telesales call scripts, the pure part: reading a script's tree (JSON
- * text), checking it, and walking it one answer at a time. Nothing here
- * calls the host, so all of it is unit-tested on its own
+ * text, script_tree_json.c), checking it (script_tree.c), and walking it
+ * one answer at a time (script_tree_walk.c). Nothing here calls the host,
+ * so all of it is unit-tested on its own
  * (tests/unit/test_sales_script_tree.c); call_scripts.c and
  * call_script_answers.c connect it to records and requests.
  *
@@ -14,6 +15,7 @@
 #include <stddef.h>
 
 #include "rapport/module.h"
+#include "script_tree_json.h"
 
 /* At most this many questions in one script: a path through it is then at
  * most this many answers long. */
@@ -32,48 +34,9 @@
 #define SALES_SCRIPT_OPTION_MAX 200
 #define SALES_SCRIPT_ANSWER_MAX 2000
 
-/* Room for any message this file writes (they are cut to fit, never in the
- * middle of a UTF-8 sequence). */
+/* Room for any message the call script code writes (they are cut to fit,
+ * never in the middle of a UTF-8 sequence). */
 #define SALES_SCRIPT_ERR_MAX 320
-
-/* ---- a small JSON reader ------------------------------------------------
- * The host API reads object members by name only; a script's questions are
- * named by the script's author, so they must be listed. Strict RFC 8259:
- * valid UTF-8, no \u0000, nesting at most 32 deep. */
-
-/* The kinds of value the reader gives. */
-typedef enum sales_jkind {
-    SALES_J_NULL,
-    SALES_J_BOOL,
-    SALES_J_NUMBER,
-    SALES_J_STRING,
-    SALES_J_ARRAY,
-    SALES_J_OBJECT
-} sales_jkind_t;
-
-/* One value. Objects keep their members in document order, duplicates
- * included (the checks below refuse them with a precise message). */
-typedef struct sales_jv {
-    sales_jkind_t kind;
-    bool b;                  /* SALES_J_BOOL */
-    double n;                /* SALES_J_NUMBER */
-    char *s;                 /* SALES_J_STRING: NUL-terminated, valid UTF-8 */
-    char **keys;             /* SALES_J_OBJECT: member names */
-    struct sales_jv **items; /* array items, or object member values */
-    size_t count;            /* items (and keys) */
-} sales_jv_t;
-
-/* Reads len bytes of JSON text into *out (release with sales_json_free).
- * RP_M_EINVAL with a message ("unexpected character 'x' at line 3, column
- * 7") in err for text that is not one JSON value; RP_M_ENOMEM. */
-rp_mstatus_t sales_json_read(const char *text, size_t len, sales_jv_t **out, char *err,
-                             size_t errlen);
-
-/* Releases a value from sales_json_read; NULL is fine. */
-void sales_json_free(sales_jv_t *v);
-
-/* The first member key of obj, or NULL (also when obj is not an object). */
-const sales_jv_t *sales_json_member(const sales_jv_t *obj, const char *key);
 
 /* ---- scripts ------------------------------------------------------------ */
 

@@ -249,4 +249,6 @@ const rp_host_api_t rp_modules_host_api = {
     .record_create_ex = rp_host_record_create_ex,
     .record_update_ex = rp_host_record_update_ex,
     .record_query_page = rp_host_record_query_page,
+    .json_object_each = rp_host_json_object_each,
+    .json_object_size = rp_host_json_object_size,
 };

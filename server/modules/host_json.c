@@ -142,3 +142,26 @@ rp_json_t *rp_host_json_copy(const rp_json_t *v)
 {
     return v ? H(json_deep_copy(CJ(v))) : NULL;
 }
+
+rp_mstatus_t rp_host_json_object_each(const rp_json_t *obj, rp_json_each_fn fn, void *user)
+{
+    if (!json_is_object(CJ(obj)) || fn == NULL)
+        return RP_M_EINVAL;
+    /* jansson (2.8 and later) iterates in insertion order, which for a
+     * parsed document is the order of the text: the order module.h
+     * promises. */
+    json_t *o = J(obj);
+    const char *key;
+    json_t *value;
+    json_object_foreach(o, key, value)
+    {
+        if (fn(key, H(value), user) != 0)
+            break;
+    }
+    return RP_M_OK;
+}
+
+size_t rp_host_json_object_size(const rp_json_t *obj)
+{
+    return json_is_object(CJ(obj)) ? json_object_size(CJ(obj)) : 0;
+}

@@ -68,6 +68,8 @@ rp_mstatus_t rp_host_register_plugin(rp_mreg_t *reg, int kind, const char *name,
 /* The JSON functions of the host table (host_json.c): thin casts over
  * jansson, since rp_json_t is a json_t under another name. */
 rp_json_t *rp_host_json_parse(const char *text, size_t len);
+rp_mstatus_t rp_host_json_object_each(const rp_json_t *obj, rp_json_each_fn fn, void *user);
+size_t rp_host_json_object_size(const rp_json_t *obj);
 char *rp_host_json_dump(const rp_json_t *v);
 void rp_host_json_free(rp_json_t *v);
 rp_json_kind_t rp_host_json_kind(const rp_json_t *v);

@@ -279,6 +279,77 @@ static void host_api_writes_records(void **state)
         "not_found");
 }
 
+/* The alpha tenant's live greetings. */
+static long greetings(void)
+{
+    return atol(rp_it_sql("SELECT count(*) FROM records r JOIN tenants t ON t.id = r.tenant_id "
+                          "WHERE t.slug = $1 AND r.object = 'greeting' AND r.deleted_at IS NULL",
+                          "alpha", NULL));
+}
+
+/* ABI 1.1, json_object_each and json_object_size: the welcome action walks
+ * its body's members and refuses the ones it does not know with one 400
+ * naming each, in the body's order, before anything is written. */
+static void unknown_members_refused(void **state)
+{
+    (void)state;
+    const char *admin = rp_it_token("alpha", "admin@alpha.test", PASSWORD);
+    const char *rep = rp_it_token("alpha", "rep@alpha.test", PASSWORD);
+    const char *rep_id = rp_it_user_id("alpha", "rep@alpha.test");
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/example/enable", admin, NULL), 200);
+    long before = greetings();
+    const char *welcomes =
+        rp_it_fmt("%s", rp_it_sql("SELECT coalesce((SELECT greetings FROM example_greeting_stats "
+                                  "WHERE user_id = $1), 0)",
+                                  rep_id, NULL));
+    /* Members come in the order of the text, not of any hash; a known
+     * name nested in an unknown member does not count. */
+    rp_it_resp_t *r = rp_it_send("POST", "/api/v1/m/example/welcome", rep,
+                                 "{\"zeta\": 1, \"name\": \"Hi\", \"alpha\": {\"name\": \"x\"}, "
+                                 "\"mid\": [1]}");
+    RP_IT_EXPECT_PROBLEM(r, 400, "unknown_field");
+    assert_string_equal(rp_it_jstr(r, "detail"),
+                        "unknown members in the request: zeta, alpha, mid");
+    json_t *errors = json_object_get(r->json, "errors");
+    assert_int_equal(json_object_size(errors), 3);
+    assert_string_equal(json_string_value(json_object_get(errors, "alpha")),
+                        "is not a member of this request");
+    assert_null(json_object_get(errors, "name"));
+    /* One misspelt member; an escaped name arrives decoded. */
+    r = rp_it_send("POST", "/api/v1/m/example/welcome", rep, "{\"nmae\": \"Hi\"}");
+    RP_IT_EXPECT_PROBLEM(r, 400, "unknown_field");
+    assert_string_equal(rp_it_jstr(r, "detail"), "unknown member in the request: nmae");
+    r = rp_it_send("POST", "/api/v1/m/example/welcome", rep,
+                   "{\"name\": \"Hi\", \"n\\u00e4me\": \"Hi\"}");
+    RP_IT_EXPECT_PROBLEM(r, 400, "unknown_field");
+    assert_non_null(json_object_get(json_object_get(r->json, "errors"), "n\xc3\xa4me"));
+    /* Many long names: every one is in errors, the detail lists those
+     * that fit, in order, and says the rest were left out. */
+    json_t *many = json_pack("{s:s}", "name", "Hi");
+    for (int i = 0; i < 20; i++)
+        json_object_set_new(many, rp_it_fmt("unknown_member_number_%02d_of_twenty", i),
+                            json_integer(i));
+    r = rp_it_sendj("POST", "/api/v1/m/example/welcome", rep, many);
+    RP_IT_EXPECT_PROBLEM(r, 400, "unknown_field");
+    assert_int_equal(json_object_size(json_object_get(r->json, "errors")), 20);
+    const char *detail = rp_it_jstr(r, "detail");
+    assert_non_null(strstr(detail, "in the request: unknown_member_number_00_of_twenty, "
+                                   "unknown_member_number_01_of_twenty"));
+    assert_null(strstr(detail, "number_19"));
+    assert_string_equal(detail + strlen(detail) - 5, ", ...");
+    /* Nothing was written by any of them. */
+    assert_int_equal(greetings(), before);
+    assert_string_equal(rp_it_sql("SELECT coalesce((SELECT greetings FROM example_greeting_stats "
+                                  "WHERE user_id = $1), 0)",
+                                  rep_id, NULL),
+                        welcomes);
+    /* The known member alone still goes through. */
+    RP_IT_EXPECT_STATUS(
+        rp_it_send("POST", "/api/v1/m/example/welcome", rep, "{\"name\": \"Members ok\"}"), 201);
+    assert_int_equal(greetings(), before + 1);
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/example/disable", admin, NULL), 200);
+}
+
 /* ABI 1.1, derived values: a before hook fills the read-only "length" of a
  * greeting, which callers may not write themselves; the show action counts
  * in the read-only "shown" with a derived write (RP_MWRITE_DERIVED), which
@@ -412,6 +483,15 @@ static void query_pages(void **state)
     assert_int_equal(json_integer_value(json_object_get(r->json, "pages")), (total + 49) / 50);
     assert_int_equal(
         json_integer_value(json_object_get(json_object_get(r->json, "by_language"), "es")), es);
+    /* json_object_size counts the languages met. */
+    assert_int_equal(json_integer_value(json_object_get(r->json, "languages")),
+                     atol(rp_it_sql("SELECT count(DISTINCT coalesce(r.data->>'language', 'none')) "
+                                    "FROM records r JOIN tenants t ON t.id = r.tenant_id WHERE "
+                                    "t.slug = $1 AND r.object = 'greeting' AND "
+                                    "r.deleted_at IS NULL",
+                                    "alpha", NULL)));
+    assert_int_equal(json_integer_value(json_object_get(r->json, "languages")),
+                     json_object_size(json_object_get(r->json, "by_language")));
     r = rp_it_get("/api/v1/m/example/greetings/stats", admin);
     RP_IT_EXPECT_STATUS(r, 200);
     assert_int_equal(json_integer_value(json_object_get(r->json, "total")), total);
@@ -646,6 +726,7 @@ int main(void)
         RP_IT_TEST(action_follows_enable_and_disable),
         RP_IT_TEST(dependencies_are_enforced),
         RP_IT_TEST(host_api_writes_records),
+        RP_IT_TEST(unknown_members_refused),
         RP_IT_TEST(objects_and_hooks_through_rest),
         RP_IT_TEST(derived_values),
         RP_IT_TEST(text_answers),

@@ -393,6 +393,13 @@ static void bad_requests(void **state)
     r = convert(a, lead, "{\"acount_id\":null}");
     RP_IT_EXPECT_PROBLEM(r, 400, "unknown_field");
     assert_non_null(error_of(r, "acount_id"));
+    /* The first unknown member in the body's order is named; a known name
+     * inside it is not the body's. */
+    r = convert(a, lead, "{\"status\":\"converted\",\"zz\":{\"account_id\":null},\"aa\":1}");
+    RP_IT_EXPECT_PROBLEM(r, 400, "unknown_field");
+    assert_non_null(error_of(r, "zz"));
+    assert_null(error_of(r, "aa"));
+    assert_int_equal(count("account"), accounts);
     EXPECT_FIELD_ERROR(convert(a, lead, "{\"account_id\":42}"), "account_id");
     EXPECT_FIELD_ERROR(convert(a, lead, "{\"account_id\":\"nope\"}"), "account_id");
     EXPECT_FIELD_ERROR(

@@ -1,6 +1,7 @@
-/* Call script trees (modules/sales/script_tree.c): the strict JSON reader,
- * every check of a tree with its exact message, the limits, and walking a
- * branching script answer by answer with each type's answer checks. */
+/* Call script trees (modules/sales/script_tree*.c): the strict JSON reader
+ * (script_tree_json.c), every check of a tree with its exact message and
+ * the limits (script_tree.c), and walking a branching script answer by
+ * answer with each type's answer checks (script_tree_walk.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

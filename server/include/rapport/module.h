@@ -51,8 +51,9 @@ typedef struct rp_mrecord rp_mrecord_t;
  * of record_* are owned by the module, which releases them with json_free
  * or hands them to a function that takes ownership (json_set,
  * json_array_append, record_set, respond_*). The others (json_get,
- * json_array_get, record_fields, record_old) are borrowed and live as long
- * as the value they were read from. */
+ * json_array_get, record_fields, record_old, the values json_object_each
+ * hands over) are borrowed and live as long as the value they were read
+ * from. */
 typedef struct rp_json rp_json_t;
 
 /* The rows of a statement on a module's own tables. */
@@ -160,6 +161,13 @@ typedef rp_mstatus_t (*rp_job_fn)(rp_mctx_t *ctx, void *user);
 /* A function tenant Lua scripts may call: takes the arguments as a JSON
  * array and returns a new JSON value (or NULL after host->set_error). */
 typedef rp_json_t *(*rp_lua_fn)(rp_mctx_t *ctx, const rp_json_t *args, void *user);
+
+/* One member of an object, as host->json_object_each hands it: key is the
+ * member's whole name (NUL-terminated UTF-8: the server's JSON values never
+ * hold a name with a NUL byte, parsers refuse them) and value its value,
+ * both borrowed from the object. Returns 0 to go on to the next member,
+ * anything else to stop the walk there. */
+typedef int (*rp_json_each_fn)(const char *key, rp_json_t *value, void *user);
 
 /* ---- the module's descriptor ------------------------------------------ */
 
@@ -358,6 +366,19 @@ typedef struct rp_host_api {
     rp_mstatus_t (*record_query_page)(rp_mctx_t *ctx, const char *object, const rp_json_t *filter,
                                       const char *sort, int limit, const char *cursor,
                                       rp_json_t **out, char **next);
+    /* Calls fn(key, value, user) for each member of the object obj, in the
+     * object's order: a parsed document's in the order of the text (a name
+     * given twice keeps its first place and its last value; request bodies
+     * refuse such names anyway), then the members json_set added, each at
+     * the end; json_set on a present member keeps its place. RP_M_OK when
+     * every member was seen or fn stopped the walk (stopping is not a
+     * failure: fn tells its caller why through user); RP_M_EINVAL, without
+     * calling fn, when obj is not an object or fn is NULL. fn must not
+     * json_set on obj during the walk. */
+    rp_mstatus_t (*json_object_each)(const rp_json_t *obj, rp_json_each_fn fn, void *user);
+    /* The number of members of the object obj; 0 also when obj is NULL or
+     * not an object (json_kind tells them apart). */
+    size_t (*json_object_size)(const rp_json_t *obj);
 
     /* New functions are added here, at the end, with a minor bump. */
 } rp_host_api_t;
