@@ -21,7 +21,7 @@ static const rp_route_t routes[] = {
      RP_ROLE_NONE},
     {RP_POST, "/api/v1/auth/logout", rp_auth_logout, RP_ROUTE_PUBLIC | RP_ROUTE_NO_TX,
      RP_ROLE_NONE},
-    {RP_GET, "/api/v1/me", rp_auth_me, RP_ROUTE_NO_TX, RP_ROLE_READONLY},
+    {RP_GET, "/api/v1/me", rp_auth_me, RP_ROUTE_NO_TX | RP_ROUTE_LOOP, RP_ROLE_READONLY},
     {RP_GET, "/api/v1/api-keys", rp_auth_api_keys_list, 0, RP_ROLE_READONLY},
     {RP_POST, "/api/v1/api-keys", rp_auth_api_keys_create, 0, RP_ROLE_READONLY},
     {RP_DELETE, "/api/v1/api-keys/{id}", rp_auth_api_keys_delete, 0, RP_ROLE_READONLY},

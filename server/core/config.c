@@ -82,6 +82,7 @@ rp_status_t rp_config_from_env(rp_config_t *cfg, char *err, size_t errlen)
         ncpu = 1;
     cfg->http_threads = (int)ncpu;
     cfg->workers = (int)(ncpu * 4 < 8 ? 8 : ncpu * 4);
+    cfg->loop_reads = 1;
     cfg->log_level = RP_LOG_INFO;
     cfg->access_ttl = 900;
     cfg->refresh_ttl = 30 * 24 * 3600;
@@ -132,6 +133,7 @@ rp_status_t rp_config_from_env(rp_config_t *cfg, char *err, size_t errlen)
     int max_import_kib = (int)(cfg->max_import >> 10);
     if (env_int("RAPPORT_WORKERS", 1, 1024, &cfg->workers, err, errlen) ||
         env_int("RAPPORT_HTTP_THREADS", 1, 256, &cfg->http_threads, err, errlen) ||
+        env_int("RAPPORT_LOOP_READS", 0, 1, &cfg->loop_reads, err, errlen) ||
         env_int("RAPPORT_ACCESS_TTL", 10, 86400, &cfg->access_ttl, err, errlen) ||
         env_int("RAPPORT_REFRESH_TTL", 60, 365 * 86400, &cfg->refresh_ttl, err, errlen) ||
         env_int("RAPPORT_MAX_BODY_KIB", 1, 1 << 20, &max_body_kib, err, errlen) ||

@@ -15,6 +15,7 @@ typedef struct rp_config {
     int listen_port;        /* from RAPPORT_LISTEN, default 8080 */
     int workers;            /* RAPPORT_WORKERS: database workers */
     int http_threads;       /* RAPPORT_HTTP_THREADS: event loops, default one per core */
+    int loop_reads;         /* RAPPORT_LOOP_READS: short reads on the HTTP threads (default 1) */
     int log_level;          /* RAPPORT_LOG_LEVEL */
     unsigned char jwt_secret[64];
     size_t jwt_secret_len; /* 0 until rp_config_load_secret() */

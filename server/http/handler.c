@@ -340,6 +340,12 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         finish(t);
         return 0;
     }
+    if ((c->route->flags & RP_ROUTE_LOOP) && loop->db != NULL) {
+        rp_dispatch_run(c, loop->db);
+        c->db = NULL;
+        finish(t);
+        return 0;
+    }
     st = rp_workers_submit(srv->workers, t);
     if (st != RP_OK) {
         rp_resp_problem(c, 503, "overloaded", "too many requests are waiting; retry shortly");

@@ -65,6 +65,9 @@ struct rp_loop {
     int stopping;
     struct timespec deadline;
     struct rp_server *server;
+    /* This thread's own connection for RP_ROUTE_LOOP reads (NULL when
+     * RAPPORT_LOOP_READS is off). */
+    rp_db_t *db;
 };
 
 /* The running server. */

@@ -98,6 +98,13 @@ static rp_status_t loop_init(rp_server_t *srv, rp_loop_t *loop, int index, char 
     loop->server = srv;
     loop->evloop = h2o_evloop_create();
     rp_http_log_init(loop);
+    /* A database that is down only means the first reads answer 503 and
+     * reconnect, as on the workers. */
+    if (srv->app->cfg.loop_reads &&
+        rp_db_open(&loop->db, srv->app->app_conninfo, srv->app->app_set_role) == RP_ENOMEM) {
+        snprintf(err, errlen, "out of memory");
+        return RP_ENOMEM;
+    }
     h2o_context_init(&loop->ctx, loop->evloop, &srv->globalconf);
     loop->accept_ctx.ctx = &loop->ctx;
     loop->accept_ctx.hosts = srv->globalconf.hosts;
@@ -148,6 +155,8 @@ static int loop_dispose(rp_loop_t *loop)
      * every task is freed. */
     h2o_evloop_run(loop->evloop, 0);
     rp_http_log_dispose(loop);
+    rp_db_close(loop->db);
+    loop->db = NULL;
     if (!ctx_quiet(&loop->ctx))
         return 1;
     h2o_multithread_unregister_receiver(loop->queue, &loop->done_receiver);
@@ -308,9 +317,27 @@ rp_status_t rp_server_run(rp_app_t *app)
                 app->cfg.shutdown_timeout);
     for (int i = 0; i < srv->nloops; i++)
         h2o_multithread_send_message(&srv->loops[i].control_receiver, &srv->loops[i].stop_msg);
+    /* A loop inside a short read of its own (RAPPORT_LOOP_READS) cannot
+     * see its deadline while the statement waits (a table locked by hand):
+     * past the shutdown timeout, its statement is cancelled, as the
+     * workers' are. Until the loops have drained, every loop's connection
+     * is still open. */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += app->cfg.shutdown_timeout + 1;
+    bool cancelled = false;
     pthread_mutex_lock(&srv->phase_lock);
-    while (srv->loops_drained < srv->nloops)
-        pthread_cond_wait(&srv->phase_cond, &srv->phase_lock);
+    while (srv->loops_drained < srv->nloops) {
+        if (cancelled) {
+            pthread_cond_wait(&srv->phase_cond, &srv->phase_lock);
+        } else if (pthread_cond_timedwait(&srv->phase_cond, &srv->phase_lock, &until) ==
+                   ETIMEDOUT) {
+            for (int i = 0; i < srv->nloops; i++)
+                if (srv->loops[i].db != NULL)
+                    rp_db_cancel(srv->loops[i].db);
+            cancelled = true;
+        }
+    }
     pthread_mutex_unlock(&srv->phase_lock);
     rp_workers_stop(srv->workers);
     srv->workers = NULL;

@@ -7,7 +7,8 @@
 static const rp_route_t routes[] = {
     {RP_POST, "/api/v1/records/{object}", rp_crud_post, 0, RP_ROLE_USER},
     {RP_POST, "/api/v1/records/{object}/bulk", rp_crud_bulk, 0, RP_ROLE_USER},
-    {RP_GET, "/api/v1/records/{object}/{id}", rp_crud_get, RP_ROUTE_READ, RP_ROLE_READONLY},
+    {RP_GET, "/api/v1/records/{object}/{id}", rp_crud_get, RP_ROUTE_READ | RP_ROUTE_LOOP,
+     RP_ROLE_READONLY},
     {RP_PATCH, "/api/v1/records/{object}/{id}", rp_crud_patch, 0, RP_ROLE_USER},
     {RP_DELETE, "/api/v1/records/{object}/{id}", rp_crud_delete_handler, 0, RP_ROLE_USER},
     {RP_POST, "/api/v1/records/{object}/{id}/restore", rp_crud_restore_handler, 0, RP_ROLE_USER},

@@ -17,7 +17,8 @@ static const rp_route_t routes[] = {
     {RP_PATCH, "/api/v1/roles/{name}", rp_roles_api_patch, 0, RP_ROLE_ADMIN},
     {RP_DELETE, "/api/v1/roles/{name}", rp_roles_api_delete, 0, RP_ROLE_ADMIN},
     /* Every signed-in caller may ask what it may do itself. */
-    {RP_GET, "/api/v1/permissions", rp_roles_api_mine, RP_ROUTE_READ, RP_ROLE_READONLY},
+    {RP_GET, "/api/v1/permissions", rp_roles_api_mine, RP_ROUTE_READ | RP_ROUTE_LOOP,
+     RP_ROLE_READONLY},
 };
 
 rp_status_t rp_records_roles_routes_register(rp_router_t *r)

@@ -54,6 +54,16 @@ bench_serve() {
     exit 1
 }
 
+# Stops the server bench_serve started (SIGTERM, then waits for it), so that
+# a script can start it again with other settings on the same data.
+bench_stop() {
+    if [[ -n "$BENCH_SERVER_PID" ]] && kill -0 "$BENCH_SERVER_PID" 2>/dev/null; then
+        kill -TERM "$BENCH_SERVER_PID"
+        wait "$BENCH_SERVER_PID" || true
+    fi
+    BENCH_SERVER_PID=
+}
+
 # Prints an access token for admin@$1.example in tenant $1.
 bench_login() {
     curl -sf -H 'Content-Type: application/json' \
