@@ -561,6 +561,51 @@ static void garbage(void **state)
     assert_int_equal(rp_jwt_verify(&cfg, "x", NOW, &p, NULL, 0), RP_EAUTH);
 }
 
+/* A token already verified on this thread (kept so that the next requests
+ * skip the full check) still expires, is still not valid before its time,
+ * and does not vouch for a token that differs by one byte, nor for itself
+ * under another secret, issuer or audience. */
+static void verified_tokens_remembered_safely(void **state)
+{
+    (void)state;
+    char *tok = NULL;
+    assert_int_equal(rp_jwt_issue(&cfg, NOW, TENANT, USER, RP_ROLE_MANAGER, &tok), RP_OK);
+    rp_principal_t p, again;
+    char why[64] = "";
+    assert_int_equal(rp_jwt_verify(&cfg, tok, NOW + 1, &p, why, sizeof why), RP_OK);
+    memset(&again, 0xff, sizeof again);
+    assert_int_equal(rp_jwt_verify(&cfg, tok, NOW + 2, &again, why, sizeof why), RP_OK);
+    assert_memory_equal(&p, &again, sizeof p);
+
+    assert_int_equal(rp_jwt_verify(&cfg, tok, NOW + 900, &again, why, sizeof why), RP_EAUTH);
+    assert_string_equal(why, "expired");
+    assert_int_equal(rp_jwt_verify(&cfg, tok, NOW - 60, &again, why, sizeof why), RP_EAUTH);
+    assert_string_equal(why, "not_yet_valid");
+
+    size_t n = strlen(tok);
+    char *bad = strdup(tok);
+    bad[n - 2] = bad[n - 2] == 'A' ? 'B' : 'A';
+    assert_int_equal(rp_jwt_verify(&cfg, bad, NOW + 3, &again, why, sizeof why), RP_EAUTH);
+    assert_string_equal(why, "bad_signature");
+
+    rp_config_t other = cfg;
+    other.jwt_secret[0] ^= 1;
+    assert_int_equal(rp_jwt_verify(&other, tok, NOW + 3, &again, why, sizeof why), RP_EAUTH);
+    assert_string_equal(why, "bad_signature");
+    other = cfg;
+    other.jwt_audience = "another-api";
+    assert_int_equal(rp_jwt_verify(&other, tok, NOW + 3, &again, why, sizeof why), RP_EAUTH);
+    assert_string_equal(why, "bad_audience");
+    other = cfg;
+    other.jwt_issuer = "another";
+    assert_int_equal(rp_jwt_verify(&other, tok, NOW + 3, &again, why, sizeof why), RP_EAUTH);
+    assert_string_equal(why, "bad_issuer");
+    /* And the remembered token still passes under its own settings. */
+    assert_int_equal(rp_jwt_verify(&cfg, tok, NOW + 4, &again, why, sizeof why), RP_OK);
+    free(bad);
+    free(tok);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -580,6 +625,7 @@ int main(void)
         cmocka_unit_test(access_role_claim),
         cmocka_unit_test(stored_roles_resolved),
         cmocka_unit_test(garbage),
+        cmocka_unit_test(verified_tokens_remembered_safely),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
