@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/thread.h"
 #include "db/db.h"
+#include "modules/modules.h"
 #include "script/cron.h"
 #include "script/internal.h"
 
@@ -121,6 +122,99 @@ done:
     rp_pool_clear(&ctx.pool);
 }
 
+/* The claim key of a module job due now, or -1 when it is not due: for
+ * "every N<unit>", the index of the current period (so it runs once per
+ * period whatever the tick); for a cron line, the scheduler's tick when the
+ * line matches this minute. */
+static long long job_due(const rp_mjob_t *j, time_t now, long long tick, const struct tm *tm)
+{
+    if (strncmp(j->schedule, "every ", 6) == 0) {
+        char *end;
+        long long n = strtoll(j->schedule + 6, &end, 10);
+        long long unit = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : 86400;
+        return n > 0 ? (long long)now / (n * unit) : -1;
+    }
+    rp_cron_t c;
+    char err[200];
+    if (rp_cron_parse(j->schedule, &c, err, sizeof err) != RP_OK || !rp_cron_matches(&c, tm))
+        return -1;
+    return tick;
+}
+
+/* Claims period key of a module job for the tenant of ctx, in a
+ * transaction of its own: the first instance to move last_tick runs it. */
+static bool claim_job(rp_ctx_t *ctx, const char *module, const char *job, long long key)
+{
+    char keybuf[32];
+    snprintf(keybuf, sizeof keybuf, "%lld", key);
+    const char *p[] = {ctx->principal.tenant_id, module, job, keybuf};
+    rp_dbres_t *res = NULL;
+    rp_status_t st = rp_db_begin(ctx->db, ctx->principal.tenant_id);
+    if (st == RP_OK)
+        st = rp_db_exec(ctx->db,
+                        "INSERT INTO module_job_ticks AS t (tenant_id, module, job, last_tick) "
+                        "VALUES ($1, $2, $3, $4::bigint) ON CONFLICT (tenant_id, module, job) DO "
+                        "UPDATE SET last_tick = EXCLUDED.last_tick, last_run_at = now() "
+                        "WHERE t.last_tick < EXCLUDED.last_tick RETURNING 1",
+                        4, p, &res);
+    bool won = st == RP_OK && rp_dbres_rows(res) == 1;
+    rp_dbres_free(res);
+    if (won && rp_db_commit(ctx->db) == RP_OK)
+        return true;
+    rp_db_rollback(ctx->db);
+    return false;
+}
+
+/* Runs the due jobs of the modules tenant tid enabled, each in its own
+ * transaction acting as the tenant's first admin (records they write
+ * are owned by and attributed to that admin). */
+static void module_jobs(const char *tid, long long tick, const struct tm *tm)
+{
+    if (rp_modules_count() == 0)
+        return;
+    rp_dbres_t *res = NULL;
+    const char *p[] = {tid};
+    if (rp_db_read(db, tid, "SELECT module FROM tenant_modules WHERE tenant_id = $1", 1, p, &res) !=
+        RP_OK) {
+        rp_dbres_free(res);
+        return;
+    }
+    time_t now = time(NULL);
+    for (int r = 0; r < rp_dbres_rows(res) && !atomic_load(&stopping); r++) {
+        const rp_module_t *m = rp_modules_find(rp_dbres_get(res, r, 0));
+        for (int i = 0; m != NULL && i < m->njobs && !atomic_load(&stopping); i++) {
+            long long key = job_due(&m->jobs[i], now, tick, tm);
+            if (key < 0)
+                continue;
+            rp_ctx_t ctx;
+            memset(&ctx, 0, sizeof ctx);
+            ctx.db = db;
+            ctx.app = app;
+            ctx.principal.authenticated = true;
+            snprintf(ctx.principal.tenant_id, sizeof ctx.principal.tenant_id, "%s", tid);
+            snprintf(ctx.req.request_id, sizeof ctx.req.request_id, "scheduler");
+            ctx.req.path = "/scheduler";
+            if (claim_job(&ctx, m->name, m->jobs[i].name, key) && rp_db_begin(db, tid) == RP_OK) {
+                if (!acting_user(&ctx, "")) {
+                    rp_log_warn("module %s: job %s of tenant %s: no active admin to act as",
+                                m->name, m->jobs[i].name, tid);
+                    rp_db_rollback(db);
+                } else if (rp_modules_run_job(&ctx, m, i) == RP_OK) {
+                    if (rp_db_commit(db) != RP_OK)
+                        rp_log_warn("module %s: job %s of tenant %s: commit failed: %s", m->name,
+                                    m->jobs[i].name, tid, rp_db_error(db));
+                } else {
+                    rp_db_rollback(db);
+                }
+            }
+            if (rp_db_in_tx(db))
+                rp_db_rollback(db);
+            rp_pool_clear(&ctx.pool);
+        }
+    }
+    rp_dbres_free(res);
+}
+
 static void one_tenant(const char *tid, long long tick, const struct tm *tm)
 {
     char tickbuf[32];
@@ -144,6 +238,7 @@ static void one_tenant(const char *tid, long long tick, const struct tm *tm)
                 tick);
     }
     rp_dbres_free(res);
+    module_jobs(tid, tick, tm);
 }
 
 static void tick_once(long long tick)

@@ -28,7 +28,9 @@ static void link_into(const char *from_dir, const char *name)
 
 static void start_server(void)
 {
-    rp_it_server_start(rp_it_fmt("RAPPORT_MODULE_DIR=%s", moddir), NULL);
+    /* A scheduler tick a second, so that module jobs run during the test. */
+    rp_it_server_start(rp_it_fmt("RAPPORT_MODULE_DIR=%s", moddir), "RAPPORT_SCRIPT_TICK_SECONDS=1",
+                       NULL);
 }
 
 static int setup(void **state)
@@ -711,6 +713,46 @@ static void scaffold_builds_and_loads(void **state)
     assert_string_equal(rp_it_jstr(r, "tenant_id"), rp_it_tenant_id("alpha"));
 }
 
+/* How many lines of the server log contain needle. */
+static int log_count(const char *needle)
+{
+    int n = 0;
+    for (const char *p = rp_it_server_log(); (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* A module's job runs for the tenants that enabled the module, once per
+ * period however often the scheduler ticks, claimed in module_job_ticks. */
+static void jobs_run_for_enabled_tenants(void **state)
+{
+    (void)state;
+    const char *admin = rp_it_token("alpha", "admin@alpha.test", PASSWORD);
+    RP_IT_EXPECT_STATUS(rp_it_send("POST", "/api/v1/modules/example/enable", admin, NULL), 200);
+    const char *alpha = rp_it_tenant_id("alpha");
+    const char *line = rp_it_fmt("heartbeat for tenant %s", alpha);
+    for (int i = 0; i < 100 && log_count(line) == 0; i++)
+        rp_it_sleep_ms(100);
+    if (log_count(line) == 0)
+        RP_IT_FAIL("the example module's heartbeat job did not run for tenant alpha");
+    /* Three more ticks: still once, for this hour. */
+    rp_it_sleep_ms(3000);
+    assert_int_equal(log_count(line), 1);
+    assert_string_equal(rp_it_sql("SELECT last_tick = (extract(epoch FROM now())::bigint / 3600) "
+                                  "FROM module_job_ticks WHERE tenant_id = $1 AND module = "
+                                  "'example' AND job = 'heartbeat'",
+                                  alpha, NULL),
+                        "t");
+    /* A tenant that never enabled the module: no run, no claim. */
+    rp_it_tenant_create("jobless", "Jobless");
+    const char *jobless = rp_it_tenant_id("jobless");
+    rp_it_sleep_ms(2500);
+    assert_int_equal(log_count(rp_it_fmt("heartbeat for tenant %s", jobless)), 0);
+    assert_string_equal(
+        rp_it_sql("SELECT count(*) FROM module_job_ticks WHERE tenant_id = $1", jobless, NULL),
+        "0");
+}
+
 static void server_exits_cleanly(void **state)
 {
     (void)state;
@@ -736,6 +778,7 @@ int main(void)
         RP_IT_TEST(unknown_module_is_404),
         RP_IT_TEST(cli_lists_enables_and_disables),
         RP_IT_TEST(scaffold_builds_and_loads),
+        RP_IT_TEST(jobs_run_for_enabled_tenants),
         RP_IT_TEST(server_exits_cleanly),
     };
     RP_IT_RUN("modules", tests, setup, teardown);
