@@ -30,6 +30,19 @@ static rp_db_t *db;
 static const rp_app_t *app;
 static int tick_seconds;
 
+/* A request context on the scheduler's connection for tenant tid, its
+ * acting user still to be filled. */
+static void ctx_for(rp_ctx_t *ctx, const char *tid)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->db = db;
+    ctx->app = app;
+    ctx->principal.authenticated = true;
+    snprintf(ctx->principal.tenant_id, sizeof ctx->principal.tenant_id, "%s", tid);
+    snprintf(ctx->req.request_id, sizeof ctx->req.request_id, "scheduler");
+    ctx->req.path = "/scheduler";
+}
+
 /* Fills the acting user of a scheduled script: run_as when set and active,
  * else the tenant's first admin. False when there is none. */
 static bool acting_user(rp_ctx_t *ctx, const char *run_as)
@@ -83,13 +96,7 @@ static void run_one(const char *tid, const char *id, const char *name, int versi
                     const char *code, const char *run_as, long long tick)
 {
     rp_ctx_t ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.db = db;
-    ctx.app = app;
-    ctx.principal.authenticated = true;
-    snprintf(ctx.principal.tenant_id, sizeof ctx.principal.tenant_id, "%s", tid);
-    snprintf(ctx.req.request_id, sizeof ctx.req.request_id, "scheduler");
-    ctx.req.path = "/scheduler";
+    ctx_for(&ctx, tid);
     char tickbuf[32];
     snprintf(tickbuf, sizeof tickbuf, "%lld", tick);
     if (!claim(&ctx, id, tickbuf))
@@ -187,13 +194,7 @@ static void module_jobs(const char *tid, long long tick, const struct tm *tm)
             if (key < 0)
                 continue;
             rp_ctx_t ctx;
-            memset(&ctx, 0, sizeof ctx);
-            ctx.db = db;
-            ctx.app = app;
-            ctx.principal.authenticated = true;
-            snprintf(ctx.principal.tenant_id, sizeof ctx.principal.tenant_id, "%s", tid);
-            snprintf(ctx.req.request_id, sizeof ctx.req.request_id, "scheduler");
-            ctx.req.path = "/scheduler";
+            ctx_for(&ctx, tid);
             if (claim_job(&ctx, m->name, m->jobs[i].name, key) && rp_db_begin(db, tid) == RP_OK) {
                 if (!acting_user(&ctx, "")) {
                     rp_log_warn("module %s: job %s of tenant %s: no active admin to act as",
