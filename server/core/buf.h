@@ -23,6 +23,12 @@ rp_status_t rp_buf_puts(rp_buf_t *b, const char *s);
 /* Appends printf-style formatted text. */
 rp_status_t rp_buf_printf(rp_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Appends s as a JSON string literal, quoted and escaped as jansson would
+ * write it: for the lines written often enough that building a jansson
+ * tree for each costs (the access log). RP_EINVAL, with nothing appended,
+ * when s is not valid UTF-8. */
+rp_status_t rp_buf_put_json_string(rp_buf_t *b, const char *s);
+
 /* Empties the buffer but keeps its memory. */
 void rp_buf_reset(rp_buf_t *b);
 

@@ -35,18 +35,18 @@ void rp_db_set_error(rp_db_t *db, const char *msg)
 
 bool rp_db_conn_broken(const rp_db_t *db)
 {
-    return db->conn == NULL || PQstatus(db->conn) == CONNECTION_BAD;
+    return db->l->conn == NULL || PQstatus(db->l->conn) == CONNECTION_BAD;
 }
 
 void rp_db_mark_lost(rp_db_t *db, const char *why)
 {
-    if (db->connected)
+    if (db->l->connected)
         rp_log_warn("database connection lost: %s", why && *why ? why : "connection closed");
-    db->connected = false;
+    db->l->connected = false;
     /* The first attempt after a loss is immediate: PostgreSQL may already be
      * back (a restart), and the backoff only paces repeated failures. */
-    db->next_attempt_ms = rp_db_now_ms();
-    db->backoff_ms = RP_DB_BACKOFF_MIN_MS;
+    db->l->next_attempt_ms = rp_db_now_ms();
+    db->l->backoff_ms = RP_DB_BACKOFF_MIN_MS;
     if (db->in_tx)
         db->tx_failure = RP_EDB_UNAVAILABLE;
 }
@@ -59,7 +59,7 @@ rp_status_t rp_db_fail_result(rp_db_t *db, const PGresult *res)
     if (primary == NULL || *primary == '\0')
         primary = res ? PQresultErrorMessage(res) : NULL;
     if (primary == NULL || *primary == '\0')
-        primary = db->conn ? PQerrorMessage(db->conn) : "no connection";
+        primary = db->l->conn ? PQerrorMessage(db->l->conn) : "no connection";
     rp_db_set_error(db, primary);
     snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
     snprintf(db->constraint, sizeof db->constraint, "%s", cons ? cons : "");
@@ -101,11 +101,11 @@ static void on_notice(void *arg, const char *message)
  * socket that is absent fails at once. */
 static void set_cancel(rp_db_t *db, PGcancel *c)
 {
-    pthread_mutex_lock(&db->cancel_lock);
-    if (db->cancel != NULL)
-        PQfreeCancel(db->cancel);
-    db->cancel = c;
-    pthread_mutex_unlock(&db->cancel_lock);
+    pthread_mutex_lock(&db->l->cancel_lock);
+    if (db->l->cancel != NULL)
+        PQfreeCancel(db->l->cancel);
+    db->l->cancel = c;
+    pthread_mutex_unlock(&db->l->cancel_lock);
 }
 
 rp_status_t rp_db_cancel(rp_db_t *db)
@@ -114,64 +114,65 @@ rp_status_t rp_db_cancel(rp_db_t *db)
         return RP_OK;
     char err[256];
     int ok = 1;
-    pthread_mutex_lock(&db->cancel_lock);
-    if (db->cancel != NULL)
-        ok = PQcancel(db->cancel, err, sizeof err);
-    pthread_mutex_unlock(&db->cancel_lock);
+    pthread_mutex_lock(&db->l->cancel_lock);
+    if (db->l->cancel != NULL)
+        ok = PQcancel(db->l->cancel, err, sizeof err);
+    pthread_mutex_unlock(&db->l->cancel_lock);
     return ok ? RP_OK : RP_EDB_UNAVAILABLE;
 }
 
 static rp_status_t connect_now(rp_db_t *db)
 {
     set_cancel(db, NULL);
-    if (db->conn != NULL) {
-        PQfinish(db->conn);
-        db->conn = NULL;
+    if (db->l->conn != NULL) {
+        PQfinish(db->l->conn);
+        db->l->conn = NULL;
     }
     rp_db_stmt_reset(db);
-    db->ndealloc = 0;
+    db->l->ndealloc = 0;
     /* Our defaults come before dbname so that anything the operator wrote in
      * the connection string (expanded in place of dbname) wins. */
     const char *keys[] = {"connect_timeout",  "keepalives",
                           "keepalives_idle",  "keepalives_interval",
                           "keepalives_count", "fallback_application_name",
                           "dbname",           NULL};
-    const char *vals[] = {"3", "1", "30", "10", "3", "rapport", db->conninfo, NULL};
-    db->conn = PQconnectdbParams(keys, vals, 1);
-    if (db->conn == NULL) {
+    const char *vals[] = {"3", "1", "30", "10", "3", "rapport", db->l->conninfo, NULL};
+    db->l->conn = PQconnectdbParams(keys, vals, 1);
+    if (db->l->conn == NULL) {
         rp_db_set_error(db, "out of memory");
         goto fail;
     }
-    if (PQstatus(db->conn) != CONNECTION_OK) {
-        rp_db_set_error(db, PQerrorMessage(db->conn));
+    if (PQstatus(db->l->conn) != CONNECTION_OK) {
+        rp_db_set_error(db, PQerrorMessage(db->l->conn));
         goto fail;
     }
-    PQsetNoticeProcessor(db->conn, on_notice, NULL);
-    if (db->set_role != NULL) {
+    PQsetNoticeProcessor(db->l->conn, on_notice, NULL);
+    if (db->l->set_role != NULL) {
         /* set_config('role') is SET ROLE with the role name as a parameter. */
-        const char *params[] = {db->set_role};
-        PGresult *r = PQexecParams(db->conn, "SELECT set_config('role', $1, false)", 1, NULL,
+        const char *params[] = {db->l->set_role};
+        PGresult *r = PQexecParams(db->l->conn, "SELECT set_config('role', $1, false)", 1, NULL,
                                    params, NULL, NULL, 0);
         if (PQresultStatus(r) != PGRES_TUPLES_OK) {
             rp_db_fail_result(db, r);
             char msg[sizeof db->errmsg + 128];
-            snprintf(msg, sizeof msg, "SET ROLE %.100s: %s", db->set_role, db->errmsg);
+            snprintf(msg, sizeof msg, "SET ROLE %.100s: %s", db->l->set_role, db->errmsg);
             rp_db_set_error(db, msg);
             PQclear(r);
             goto fail;
         }
         PQclear(r);
     }
-    set_cancel(db, PQgetCancel(db->conn));
-    db->connected = true;
-    db->backoff_ms = RP_DB_BACKOFF_MIN_MS;
-    db->next_attempt_ms = 0;
+    set_cancel(db, PQgetCancel(db->l->conn));
+    db->l->connected = true;
+    db->l->generation++;
+    db->l->backoff_ms = RP_DB_BACKOFF_MIN_MS;
+    db->l->next_attempt_ms = 0;
     rp_db_clear_error(db);
     return RP_OK;
 fail:
-    db->connected = false;
-    db->next_attempt_ms = rp_db_now_ms() + db->backoff_ms;
-    db->backoff_ms = rp_db_backoff_next(db->backoff_ms);
+    db->l->connected = false;
+    db->l->next_attempt_ms = rp_db_now_ms() + db->l->backoff_ms;
+    db->l->backoff_ms = rp_db_backoff_next(db->l->backoff_ms);
     return RP_EDB_UNAVAILABLE;
 }
 
@@ -179,33 +180,45 @@ rp_status_t rp_db_open(rp_db_t **out, const char *conninfo, const char *set_role
 {
     *out = NULL;
     rp_db_t *db = calloc(1, sizeof *db);
-    if (db == NULL)
-        return RP_ENOMEM;
-    db->conninfo = strdup(conninfo ? conninfo : "");
-    db->set_role = set_role ? strdup(set_role) : NULL;
-    if (db->conninfo == NULL || (set_role && db->set_role == NULL)) {
-        free(db->conninfo);
-        free(db->set_role);
-        free(db);
-        return RP_ENOMEM;
-    }
-    db->backoff_ms = RP_DB_BACKOFF_MIN_MS;
-    pthread_mutex_init(&db->cancel_lock, NULL);
+    rp_dblink_t *l = calloc(1, sizeof *l);
+    if (db == NULL || l == NULL)
+        goto nomem;
+    db->own = db->l = l;
+    l->conninfo = strdup(conninfo ? conninfo : "");
+    l->set_role = set_role ? strdup(set_role) : NULL;
+    if (l->conninfo == NULL || (set_role && l->set_role == NULL))
+        goto nomem;
+    l->backoff_ms = RP_DB_BACKOFF_MIN_MS;
+    pthread_mutex_init(&l->cancel_lock, NULL);
     *out = db;
     return connect_now(db);
+nomem:
+    if (l != NULL) {
+        free(l->conninfo);
+        free(l->set_role);
+    }
+    free(l);
+    free(db);
+    return RP_ENOMEM;
 }
 
 void rp_db_close(rp_db_t *db)
 {
     if (db == NULL)
         return;
+    if (db->owner != NULL) {
+        /* A session: the connection stays with its owner. */
+        rp_db_session_close(db);
+        return;
+    }
     set_cancel(db, NULL);
-    pthread_mutex_destroy(&db->cancel_lock);
-    if (db->conn != NULL)
-        PQfinish(db->conn);
+    pthread_mutex_destroy(&db->l->cancel_lock);
+    if (db->l->conn != NULL)
+        PQfinish(db->l->conn);
     rp_db_stmt_free(db);
-    free(db->conninfo);
-    free(db->set_role);
+    free(db->l->conninfo);
+    free(db->l->set_role);
+    free(db->own);
     free(db);
 }
 
@@ -216,22 +229,36 @@ void rp_db_close(rp_db_t *db)
 static bool still_alive(rp_db_t *db)
 {
     for (int i = 0; i < 2; i++)
-        if (PQconsumeInput(db->conn) == 0 || rp_db_conn_broken(db))
+        if (PQconsumeInput(db->l->conn) == 0 || rp_db_conn_broken(db))
             return false;
     return true;
 }
 
 rp_status_t rp_db_ensure(rp_db_t *db)
 {
-    if (db->connected && !rp_db_conn_broken(db) && still_alive(db))
+    rp_dblink_t *l = db->l;
+    /* With round trips of other sessions on the wire, their reads are what
+     * watch the socket: no probe is needed, and none may steal their
+     * place. */
+    if (l->connected && !rp_db_conn_broken(db) && (l->wait_head != NULL || still_alive(db)))
         return RP_OK;
-    if (db->connected)
-        rp_db_mark_lost(db, PQerrorMessage(db->conn));
+    if (l->connected)
+        rp_db_mark_lost(db, PQerrorMessage(l->conn));
     if (db->in_tx) {
         /* Reconnecting mid-transaction would silently drop its first half. */
         return RP_EDB_UNAVAILABLE;
     }
-    if (rp_db_now_ms() < db->next_attempt_ms)
+    if (l->wait_head != NULL) {
+        /* Sessions still to learn that their round trips were lost: the
+         * new connection waits until they have. */
+        rp_db_set_error(db, "the connection to the database was lost");
+        return RP_EDB_UNAVAILABLE;
+    }
+    if (l->closed) {
+        rp_db_set_error(db, "the server is shutting down");
+        return RP_EDB_UNAVAILABLE;
+    }
+    if (rp_db_now_ms() < db->l->next_attempt_ms)
         return RP_EDB_UNAVAILABLE;
     rp_status_t st = connect_now(db);
     if (st == RP_OK)
@@ -254,7 +281,7 @@ rp_status_t rp_db_reconnect_once(rp_db_t *db)
 
 bool rp_db_connected(const rp_db_t *db)
 {
-    return db != NULL && db->connected && !rp_db_conn_broken(db);
+    return db != NULL && db->l->connected && !rp_db_conn_broken(db);
 }
 
 bool rp_db_in_tx(const rp_db_t *db)

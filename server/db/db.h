@@ -125,6 +125,49 @@ rp_status_t rp_db_settle(rp_db_t *db);
 rp_status_t rp_db_read(rp_db_t *db, const char *tenant_id, const char *sql, int nparams,
                        const char *const *params, rp_dbres_t **out);
 
+/* Sharing one connection between many units of work on one thread (the
+ * HTTP threads' short reads): each unit opens a session on the shared
+ * connection and uses it like a connection of its own, but only for reads
+ * (rp_db_begin_read, rp_db_read, rp_db_exec outside a transaction;
+ * rp_db_begin and rp_db_script answer RP_EINVAL). A session's round trip
+ * goes on the wire at once, pipelined behind the others' (each its own
+ * guarded implicit transaction), and instead of blocking for the answer
+ * the session calls yield(arg), which must switch to the thread's
+ * scheduler. The scheduler resumes, one at a time, the sessions that
+ * rp_db_share_next names, whenever the socket of rp_db_share_socket is
+ * readable or a session has just yielded or finished. So a thread keeps
+ * serving while PostgreSQL works, and PostgreSQL answers many requests per
+ * wake-up. Modelled on how event-driven servers multiplex one database
+ * connection between requests. */
+
+/* Opens a session on owner, a connection from rp_db_open that is used only
+ * through sessions from now on. RP_EINVAL when owner is itself a session. */
+rp_status_t rp_db_session_open(rp_db_t **out, rp_db_t *owner, void (*yield)(void *arg), void *arg);
+
+/* Closes a session (between units of work); rp_db_close does the same. The
+ * owner is closed only after all its sessions. */
+void rp_db_session_close(rp_db_t *s);
+
+/* The arg the session was opened with: who to resume. */
+void *rp_db_session_arg(const rp_db_t *s);
+
+/* The shared connection's socket to watch for readability, -1 while it is
+ * down (or found closed by rp_db_share_next). It changes when the connection is re-established,
+ * perhaps to the same number: *generation changes with every new connection. */
+int rp_db_share_socket(const rp_db_t *owner, unsigned long *generation);
+
+/* True while some session waits for an answer on owner. */
+bool rp_db_share_waiting(const rp_db_t *owner);
+
+/* Reads what has arrived (never blocks) and returns the session that can
+ * now take its results without blocking, or NULL. Resume it, then ask
+ * again. */
+rp_db_t *rp_db_share_next(rp_db_t *owner);
+
+/* Drops the shared connection at once (shutdown past its deadline): every
+ * waiting session, once resumed, answers RP_EDB_UNAVAILABLE. */
+void rp_db_share_abort(rp_db_t *owner);
+
 /* Runs a multi-statement SQL script with the simple query protocol (no
  * parameters); used by migrations. */
 rp_status_t rp_db_script(rp_db_t *db, const char *sql);

@@ -26,11 +26,14 @@ typedef struct rp_stmt {
     uint64_t used; /* last use tick, for least-recently-used eviction */
     char name[24]; /* server-side statement name */
     bool ready;    /* the server has it (the Parse succeeded) */
+    bool sent;     /* its Parse is on the wire (shared connections): do not send another */
 } rp_stmt_t;
 
-/* A connection, its reconnection pacing, its transaction and its
- * statement cache (see db.h). */
-struct rp_db {
+/* The connection itself: the libpq handle, its reconnection pacing and
+ * its statement cache. A plain rp_db_t owns one; sessions opened on a
+ * shared connection (rp_db_session_open) point at their owner's, so the
+ * prepared statements of one backend serve every session. */
+typedef struct rp_dblink {
     PGconn *conn;
     /* What rp_db_cancel uses from another thread; guarded by cancel_lock
      * because a reconnect replaces it. */
@@ -43,6 +46,35 @@ struct rp_db {
     /* Reconnection pacing, in monotonic milliseconds. */
     int64_t next_attempt_ms;
     int backoff_ms;
+
+    rp_stmt_t stmts[RP_DB_STMT_CACHE];
+    uint64_t tick;
+    unsigned long next_stmt_id;
+    char dealloc[RP_DB_DEALLOC_MAX][24];
+    int ndealloc;
+
+    /* Sharing: the sessions whose round trips are on the wire, in the order
+     * they were sent (their results come back in that order). */
+    bool shared;
+    bool closed; /* rp_db_share_abort: never to connect again */
+    unsigned long generation; /* counts connects: a new socket may reuse the old number */
+    rp_db_t *wait_head, *wait_tail;
+    int nsessions;
+} rp_dblink_t;
+
+/* A unit of work on a connection: its transaction and its last error (see
+ * db.h). */
+struct rp_db {
+    rp_dblink_t *l; /* &own, or the owner's link for a session */
+    rp_dblink_t *own;
+    rp_db_t *owner; /* sessions: the connection they share */
+
+    /* Sessions: how to wait for the shared connection without blocking the
+     * thread, and the next session in the link's wait queue. */
+    void (*yield)(void *arg);
+    void *yield_arg;
+    rp_db_t *wait_next;
+    bool waiting;
 
     /* Transaction state between rp_db_begin and commit/rollback. */
     bool in_tx;
@@ -58,12 +90,6 @@ struct rp_db {
     bool version_known;
     long long version;
     bool stale;
-
-    rp_stmt_t stmts[RP_DB_STMT_CACHE];
-    uint64_t tick;
-    unsigned long next_stmt_id;
-    char dealloc[RP_DB_DEALLOC_MAX][24];
-    int ndealloc;
 
     char errmsg[512];
     char sqlstate[6];

@@ -27,13 +27,13 @@ rp_status_t rp_db_listen(rp_db_t *db, const char *channel)
         return RP_EDB_UNAVAILABLE;
     /* LISTEN has no parameter form; the name is checked above and quoted
      * by libpq all the same. */
-    char *ident = PQescapeIdentifier(db->conn, channel, strlen(channel));
+    char *ident = PQescapeIdentifier(db->l->conn, channel, strlen(channel));
     if (ident == NULL)
         return rp_db_conn_broken(db) ? RP_EDB_UNAVAILABLE : RP_ENOMEM;
     char sql[RP_DB_CHANNEL_MAX * 2 + 16];
     snprintf(sql, sizeof sql, "LISTEN %s", ident);
     PQfreemem(ident);
-    PGresult *r = PQexec(db->conn, sql);
+    PGresult *r = PQexec(db->l->conn, sql);
     rp_status_t st = RP_OK;
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
         st = rp_db_fail_result(db, r);
@@ -46,7 +46,7 @@ rp_status_t rp_db_listen(rp_db_t *db, const char *channel)
 /* Hands over one queued notification, if any. */
 static bool take(rp_db_t *db, char *channel, char *payload, size_t len)
 {
-    PGnotify *n = PQnotifies(db->conn);
+    PGnotify *n = PQnotifies(db->l->conn);
     if (n == NULL)
         return false;
     if (channel != NULL)
@@ -64,7 +64,7 @@ rp_status_t rp_db_wait_notify(rp_db_t *db, int timeout_ms, char *channel, char *
     /* Notifications read along with an earlier reply wait in libpq's queue. */
     if (take(db, channel, payload, len))
         return RP_OK;
-    int fd = PQsocket(db->conn);
+    int fd = PQsocket(db->l->conn);
     if (fd < 0) {
         rp_db_mark_lost(db, "no socket");
         return RP_EDB_UNAVAILABLE;
@@ -75,8 +75,8 @@ rp_status_t rp_db_wait_notify(rp_db_t *db, int timeout_ms, char *channel, char *
         return errno == EINTR ? RP_ENOTFOUND : RP_EIO;
     if (rc == 0)
         return RP_ENOTFOUND;
-    if (PQconsumeInput(db->conn) == 0 || rp_db_conn_broken(db)) {
-        rp_db_mark_lost(db, PQerrorMessage(db->conn));
+    if (PQconsumeInput(db->l->conn) == 0 || rp_db_conn_broken(db)) {
+        rp_db_mark_lost(db, PQerrorMessage(db->l->conn));
         return RP_EDB_UNAVAILABLE;
     }
     return take(db, channel, payload, len) ? RP_OK : RP_ENOTFOUND;

@@ -17,6 +17,8 @@ typedef struct call {
     const char *const *params;
     rp_stmt_t *stmt;
     bool fresh;     /* a Parse goes out before the Execute */
+    char name[24];  /* stmt's name when sent: on a shared connection another
+                     * session may evict and reuse the slot meanwhile */
     PGresult *prep; /* the Parse's result */
     PGresult *res;  /* the Execute's result */
 } call_t;
@@ -33,6 +35,62 @@ static void clear_calls(call_t *calls, int n)
     }
 }
 
+/* On a shared connection the session waits for its results without
+ * blocking the thread: it joins the queue of sessions with round trips on
+ * the wire and yields until it is at the head and PostgreSQL's answer has
+ * arrived (rp_db_share_next tells the thread whom to resume). */
+static void enqueue(rp_db_t *db)
+{
+    rp_dblink_t *l = db->l;
+    db->wait_next = NULL;
+    if (l->wait_tail != NULL)
+        l->wait_tail->wait_next = db;
+    else
+        l->wait_head = db;
+    l->wait_tail = db;
+    db->waiting = true;
+}
+
+static void dequeue(rp_db_t *db)
+{
+    if (!db->waiting)
+        return;
+    rp_dblink_t *l = db->l;
+    rp_db_t **pp = &l->wait_head, *prev = NULL;
+    while (*pp != NULL && *pp != db) {
+        prev = *pp;
+        pp = &(*pp)->wait_next;
+    }
+    if (*pp == db) {
+        *pp = db->wait_next;
+        if (l->wait_tail == db)
+            l->wait_tail = prev;
+    }
+    db->wait_next = NULL;
+    db->waiting = false;
+}
+
+/* True when the session may call PQgetResult without blocking. */
+static bool may_read(rp_db_t *db)
+{
+    rp_dblink_t *l = db->l;
+    if (l->wait_head != db)
+        return false;
+    if (rp_db_conn_broken(db) || !PQisBusy(l->conn))
+        return true;
+    if (PQconsumeInput(l->conn) == 0)
+        return true; /* broken now: the read reports it */
+    return !PQisBusy(l->conn);
+}
+
+static PGresult *get_result(rp_db_t *db)
+{
+    if (db->yield != NULL)
+        while (!may_read(db))
+            db->yield(db->yield_arg);
+    return PQgetResult(db->l->conn);
+}
+
 /* Reads the results of one pipelined query up to its terminating NULL and
  * returns the first (a statement we send yields exactly one). NULL means the
  * connection broke or the stream lost its shape. */
@@ -40,7 +98,7 @@ static PGresult *read_one(rp_db_t *db)
 {
     PGresult *first = NULL;
     for (;;) {
-        PGresult *r = PQgetResult(db->conn);
+        PGresult *r = get_result(db);
         if (r == NULL)
             return first;
         ExecStatusType st = PQresultStatus(r);
@@ -61,7 +119,7 @@ static PGresult *read_one(rp_db_t *db)
 
 static bool read_sync(rp_db_t *db)
 {
-    PGresult *r = PQgetResult(db->conn);
+    PGresult *r = get_result(db);
     bool ok = r != NULL && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
     PQclear(r);
     return ok;
@@ -77,12 +135,18 @@ static bool result_ok(const PGresult *r)
  * wrong: the session is unusable, so the next rp_db_ensure starts afresh. */
 static rp_status_t lost(rp_db_t *db)
 {
-    const char *m = db->conn ? PQerrorMessage(db->conn) : "";
+    const char *m = db->l->conn ? PQerrorMessage(db->l->conn) : "";
     char msg[sizeof db->errmsg];
     snprintf(msg, sizeof msg, "%s", *m ? m : "the connection to the database broke mid-request");
     rp_db_set_error(db, msg);
     rp_db_mark_lost(db, db->errmsg);
     return RP_EDB_UNAVAILABLE;
+}
+
+/* True while the call's cache slot still holds the statement it sent. */
+static bool same_stmt(const call_t *c)
+{
+    return c->stmt->sql != NULL && strcmp(c->stmt->name, c->name) == 0;
 }
 
 /* Sends pending DEALLOCATEs, an optional BEGIN and the calls, then one Sync,
@@ -92,7 +156,7 @@ static rp_status_t pipeline(rp_db_t *db, bool begin, call_t *calls, int ncalls,
                             PGresult **begin_res)
 {
     *begin_res = NULL;
-    if (!db->connected || rp_db_conn_broken(db))
+    if (!db->l->connected || rp_db_conn_broken(db))
         return lost(db);
     for (int i = 0; i < ncalls; i++) {
         calls[i].stmt = rp_db_stmt_get(db, calls[i].sql, &calls[i].fresh);
@@ -101,35 +165,46 @@ static rp_status_t pipeline(rp_db_t *db, bool begin, call_t *calls, int ncalls,
             return RP_ENOMEM;
         }
     }
-    if (PQenterPipelineMode(db->conn) != 1)
+    bool shared = db->yield != NULL;
+    /* A shared connection stays in pipeline mode: other sessions' round
+     * trips may be on the wire whenever this one starts. */
+    if (PQpipelineStatus(db->l->conn) == PQ_PIPELINE_OFF && PQenterPipelineMode(db->l->conn) != 1)
         return lost(db);
 
     /* Inside a transaction block even a failed DEALLOCATE would abort the
-     * transaction: those wait for a round trip that starts outside one. */
-    int ndealloc = PQtransactionStatus(db->conn) == PQTRANS_IDLE ? db->ndealloc : 0;
+     * transaction: those wait for a round trip that starts outside one.
+     * Sessions never open one (they only read). */
+    int ndealloc =
+        (shared || PQtransactionStatus(db->l->conn) == PQTRANS_IDLE) ? db->l->ndealloc : 0;
     for (int i = 0; i < ndealloc; i++) {
         char sql[64];
-        snprintf(sql, sizeof sql, "DEALLOCATE %s", db->dealloc[i]);
-        if (PQsendQueryParams(db->conn, sql, 0, NULL, NULL, NULL, NULL, 0) != 1)
+        snprintf(sql, sizeof sql, "DEALLOCATE %s", db->l->dealloc[i]);
+        if (PQsendQueryParams(db->l->conn, sql, 0, NULL, NULL, NULL, NULL, 0) != 1)
             return lost(db);
     }
     if (ndealloc > 0)
-        db->ndealloc = 0;
+        db->l->ndealloc = 0;
     /* A DEALLOCATE that fails must not abort the real work: its own Sync
      * keeps it in a separate segment of the same round trip. */
-    if (ndealloc > 0 && PQpipelineSync(db->conn) != 1)
+    if (ndealloc > 0 && PQpipelineSync(db->l->conn) != 1)
         return lost(db);
-    if (begin && PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) != 1)
+    if (begin && PQsendQueryParams(db->l->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) != 1)
         return lost(db);
     for (int i = 0; i < ncalls; i++) {
         call_t *c = &calls[i];
-        if (c->fresh && PQsendPrepare(db->conn, c->stmt->name, c->sql, c->nparams, NULL) != 1)
+        memcpy(c->name, c->stmt->name, sizeof c->name);
+        if (c->fresh && PQsendPrepare(db->l->conn, c->stmt->name, c->sql, c->nparams, NULL) != 1)
             return lost(db);
-        if (PQsendQueryPrepared(db->conn, c->stmt->name, c->nparams, c->params, NULL, NULL, 0) != 1)
+        if (c->fresh)
+            c->stmt->sent = true;
+        if (PQsendQueryPrepared(db->l->conn, c->stmt->name, c->nparams, c->params, NULL, NULL, 0) !=
+            1)
             return lost(db);
     }
-    if (PQpipelineSync(db->conn) != 1)
+    if (PQpipelineSync(db->l->conn) != 1)
         return lost(db);
+    if (shared)
+        enqueue(db);
 
     for (int i = 0; i < ndealloc; i++) {
         PGresult *r = read_one(db);
@@ -150,11 +225,15 @@ static rp_status_t pipeline(rp_db_t *db, bool begin, call_t *calls, int ncalls,
     }
     if (!read_sync(db))
         goto broken;
-    if (PQexitPipelineMode(db->conn) != 1)
+    dequeue(db);
+    if (!shared && PQexitPipelineMode(db->l->conn) != 1)
         goto broken;
 
     for (int i = 0; i < ncalls; i++) {
         call_t *c = &calls[i];
+        if (!same_stmt(c))
+            continue; /* evicted by another session meanwhile */
+        c->stmt->sent = false;
         if (c->fresh) {
             if (result_ok(c->prep))
                 c->stmt->ready = true;
@@ -171,8 +250,9 @@ static rp_status_t pipeline(rp_db_t *db, bool begin, call_t *calls, int ncalls,
     return RP_OK;
 
 broken:
+    dequeue(db);
     for (int i = 0; i < ncalls; i++)
-        if (calls[i].fresh)
+        if (calls[i].fresh && same_stmt(&calls[i]))
             rp_db_stmt_drop(db, calls[i].stmt);
     PQclear(*begin_res);
     *begin_res = NULL;
@@ -217,7 +297,7 @@ static rp_status_t hand_over(rp_db_t *db, call_t *c, rp_dbres_t **out)
 
 static rp_status_t simple(rp_db_t *db, const char *sql)
 {
-    PGresult *r = PQexec(db->conn, sql);
+    PGresult *r = PQexec(db->l->conn, sql);
     rp_status_t st = RP_OK;
     if (!result_ok(r))
         st = rp_db_fail_result(db, r);
@@ -310,8 +390,14 @@ static rp_status_t start_tx(rp_db_t *db, const char *sql, int nparams, const cha
     return st;
 }
 
-rp_status_t rp_db_begin(rp_db_t *db, const char *tenant_id)
+static rp_status_t begin(rp_db_t *db, const char *tenant_id, bool read)
 {
+    if (!read && db->owner != NULL) {
+        /* A transaction block would hold the shared connection across
+         * round trips, and its COMMIT would wait behind everyone's. */
+        rp_db_set_error(db, "a session on a shared connection only reads");
+        return RP_EINVAL;
+    }
     if (db->in_tx) {
         rp_db_set_error(db, "a transaction is already open on this connection");
         return RP_EINVAL;
@@ -321,6 +407,7 @@ rp_status_t rp_db_begin(rp_db_t *db, const char *tenant_id)
         return st;
     rp_db_reset_tx(db);
     db->in_tx = true;
+    db->read_mode = read;
     if (tenant_id != NULL) {
         db->has_tenant = true;
         snprintf(db->tenant_id, sizeof db->tenant_id, "%s", tenant_id);
@@ -329,6 +416,11 @@ rp_status_t rp_db_begin(rp_db_t *db, const char *tenant_id)
             db->tx_failure = RP_ETENANT;
     }
     return RP_OK;
+}
+
+rp_status_t rp_db_begin(rp_db_t *db, const char *tenant_id)
+{
+    return begin(db, tenant_id, false);
 }
 
 rp_status_t rp_db_exec(rp_db_t *db, const char *sql, int nparams, const char *const *params,
@@ -415,10 +507,7 @@ static rp_status_t read_in_tx(rp_db_t *db, const char *sql, int nparams, const c
 
 rp_status_t rp_db_begin_read(rp_db_t *db, const char *tenant_id)
 {
-    rp_status_t st = rp_db_begin(db, tenant_id);
-    if (st == RP_OK)
-        db->read_mode = true;
-    return st;
+    return begin(db, tenant_id, true);
 }
 
 rp_status_t rp_db_read(rp_db_t *db, const char *tenant_id, const char *sql, int nparams,
@@ -489,7 +578,7 @@ rp_status_t rp_db_commit(rp_db_t *db)
         if (rp_db_conn_broken(db)) {
             st = lost(db);
         } else {
-            PGresult *r = PQexec(db->conn, "COMMIT");
+            PGresult *r = PQexec(db->l->conn, "COMMIT");
             if (!result_ok(r))
                 st = rp_db_fail_result(db, r);
             else if (strcmp(PQcmdStatus(r), "ROLLBACK") == 0) {
@@ -498,7 +587,7 @@ rp_status_t rp_db_commit(rp_db_t *db)
             }
             PQclear(r);
         }
-    } else if (st != RP_OK && db->tx_sent && db->connected) {
+    } else if (st != RP_OK && db->tx_sent && db->l->connected) {
         simple(db, "ROLLBACK");
     }
     rp_db_reset_tx(db);
@@ -507,10 +596,10 @@ rp_status_t rp_db_commit(rp_db_t *db)
 
 void rp_db_rollback(rp_db_t *db)
 {
-    if (db->in_tx && !db->read_mode && db->tx_sent && db->connected && !rp_db_conn_broken(db)) {
-        PGresult *r = PQexec(db->conn, "ROLLBACK");
+    if (db->in_tx && !db->read_mode && db->tx_sent && db->l->connected && !rp_db_conn_broken(db)) {
+        PGresult *r = PQexec(db->l->conn, "ROLLBACK");
         if (!result_ok(r) && rp_db_conn_broken(db))
-            rp_db_mark_lost(db, PQerrorMessage(db->conn));
+            rp_db_mark_lost(db, PQerrorMessage(db->l->conn));
         PQclear(r);
     }
     rp_db_reset_tx(db);
@@ -519,6 +608,10 @@ void rp_db_rollback(rp_db_t *db)
 rp_status_t rp_db_script(rp_db_t *db, const char *sql)
 {
     rp_status_t st;
+    if (db->owner != NULL) {
+        rp_db_set_error(db, "a session on a shared connection runs statements one at a time");
+        return RP_EINVAL;
+    }
     if (db->in_tx) {
         if (db->tx_failure != RP_OK)
             return db->tx_failure == RP_ETENANT ? tenant_refused(db) : db->tx_failure;
@@ -533,7 +626,7 @@ rp_status_t rp_db_script(rp_db_t *db, const char *sql)
         return st;
     }
     rp_db_clear_error(db);
-    PGresult *r = PQexec(db->conn, sql);
+    PGresult *r = PQexec(db->l->conn, sql);
     ExecStatusType rs = PQresultStatus(r);
     st = RP_OK;
     if (r == NULL || (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK && rs != PGRES_EMPTY_QUERY))

@@ -76,13 +76,13 @@ rp_status_t rp_db_savepoint_rollback(rp_db_t *db, const char *name)
         return db->tx_failure;
     if (!db->tx_sent)
         return misuse(db, "no savepoint can be set before the transaction started");
-    if (!db->connected || rp_db_conn_broken(db)) {
+    if (!db->l->connected || rp_db_conn_broken(db)) {
         rp_db_mark_lost(db, "the connection to the database broke mid-request");
         return RP_EDB_UNAVAILABLE;
     }
     char sql[96];
     snprintf(sql, sizeof sql, "ROLLBACK TO SAVEPOINT %s", name);
-    PGresult *r = PQexec(db->conn, sql);
+    PGresult *r = PQexec(db->l->conn, sql);
     ExecStatusType rs = PQresultStatus(r);
     if (r != NULL && rs == PGRES_COMMAND_OK) {
         db->tx_failure = RP_OK;

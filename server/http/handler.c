@@ -107,38 +107,87 @@ void rp_http_log_dispose(rp_loop_t *loop)
     h2o_timeout_dispose(loop->evloop, &loop->log_timeout);
 }
 
+/* The access log's timestamp, as rp_log_timestamp writes it; the part down
+ * to the second is formatted once a second per thread. */
+static void stamp_now(char out[80])
+{
+    static _Thread_local time_t last_sec = -1;
+    static _Thread_local char prefix[72];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (ts.tv_sec != last_sec) {
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        snprintf(prefix, sizeof prefix, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        last_sec = ts.tv_sec;
+    }
+    int ms = (int)(ts.tv_nsec / 1000000);
+    size_t n = strlen(prefix);
+    memcpy(out, prefix, n);
+    out[n] = '.';
+    out[n + 1] = (char)('0' + ms / 100);
+    out[n + 2] = (char)('0' + ms / 10 % 10);
+    out[n + 3] = (char)('0' + ms % 10);
+    out[n + 4] = 'Z';
+    out[n + 5] = '\0';
+}
+
+static rp_status_t put_member(rp_buf_t *b, const char *name, const char *value)
+{
+    if (rp_buf_puts(b, name) != RP_OK)
+        return RP_ENOMEM;
+    rp_status_t st = rp_buf_put_json_string(b, value);
+    return st == RP_EINVAL ? rp_buf_puts(b, "\"(invalid utf-8)\"") : st;
+}
+
+/* One JSON line per request, written straight into the loop's batch (a
+ * jansson tree and its dump per request cost more than the rest of the
+ * line's work together). Same members, order and number formats as
+ * before. */
 static void access_log(rp_task_t *t, double secs, size_t bytes)
 {
     rp_ctx_t *c = &t->ctx;
-    json_t *o = json_object();
-    if (o == NULL)
-        return;
-    char stamp[96];
-    rp_log_timestamp(stamp, sizeof stamp);
-    json_object_set_new(o, "ts", json_string(stamp));
-    json_object_set_new(o, "type", json_string("access"));
-    json_object_set_new(o, "request_id", json_string(c->req.request_id));
-    json_object_set_new(o, "method", json_string(c->req.method_name ? c->req.method_name : "?"));
-    json_t *p = json_string(c->req.path ? c->req.path : "");
-    json_object_set_new(o, "path", p ? p : json_string("(invalid utf-8)"));
-    json_object_set_new(o, "route", json_string(c->route ? c->route->pattern : "unmatched"));
-    json_object_set_new(o, "status", json_integer(c->res.status));
-    json_object_set_new(o, "duration_ms", json_real(secs * 1000.0));
-    json_object_set_new(o, "bytes", json_integer((json_int_t)bytes));
-    json_object_set_new(o, "client", json_string(c->req.client_addr));
-    if (c->principal.authenticated) {
-        json_object_set_new(o, "tenant_id", json_string(c->principal.tenant_id));
-        json_object_set_new(o, "user_id", json_string(c->principal.user_id));
-    }
-    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-    json_decref(o);
-    if (s == NULL)
-        return;
     rp_loop_t *loop = t->loop;
-    if (rp_buf_puts(&loop->log_buf, s) != RP_OK || rp_buf_puts(&loop->log_buf, "\n") != RP_OK)
-        rp_log_access(s); /* no memory to batch: write this one line alone */
-    free(s);
-    if (loop->log_buf.len >= 16384)
+    rp_buf_t *b = &loop->log_buf;
+    size_t mark = b->len;
+    char stamp[80], num[64];
+    stamp_now(stamp);
+    /* jansson's JSON_REAL_PRECISION(6): %.6g, and ".0" after an integer. */
+    int n = snprintf(num, sizeof num, "%.6g", secs * 1000.0);
+    if (n > 0 && (size_t)n < sizeof num - 2 && strpbrk(num, ".eninf") == NULL)
+        memcpy(num + n, ".0", 3);
+    rp_status_t st = put_member(b, "{\"ts\":", stamp);
+    if (st == RP_OK)
+        st = rp_buf_puts(b, ",\"type\":\"access\"");
+    if (st == RP_OK)
+        st = put_member(b, ",\"request_id\":", c->req.request_id);
+    if (st == RP_OK)
+        st = put_member(b, ",\"method\":", c->req.method_name ? c->req.method_name : "?");
+    if (st == RP_OK)
+        st = put_member(b, ",\"path\":", c->req.path ? c->req.path : "");
+    if (st == RP_OK)
+        st = put_member(b, ",\"route\":", c->route ? c->route->pattern : "unmatched");
+    if (st == RP_OK)
+        st = rp_buf_printf(b, ",\"status\":%d,\"duration_ms\":%s,\"bytes\":%zu", c->res.status, num,
+                           bytes);
+    if (st == RP_OK)
+        st = put_member(b, ",\"client\":", c->req.client_addr);
+    if (st == RP_OK && c->principal.authenticated) {
+        st = put_member(b, ",\"tenant_id\":", c->principal.tenant_id);
+        if (st == RP_OK)
+            st = put_member(b, ",\"user_id\":", c->principal.user_id);
+    }
+    if (st == RP_OK)
+        st = rp_buf_puts(b, "}\n");
+    if (st != RP_OK) {
+        /* No memory for the line: drop it rather than write half of it. */
+        b->len = mark;
+        if (b->data != NULL)
+            b->data[mark] = '\0';
+        return;
+    }
+    if (b->len >= 16384)
         flush_log(loop);
     else if (!h2o_timeout_is_linked(&loop->log_entry))
         h2o_timeout_link(loop->evloop, &loop->log_timeout, &loop->log_entry);
@@ -191,6 +240,11 @@ static void finish(rp_task_t *t)
     loop->inflight--;
     atomic_fetch_sub(&loop->server->inflight, 1);
     task_free(t);
+}
+
+void rp_http_finish(rp_task_t *t)
+{
+    finish(t);
 }
 
 void rp_http_run_task(void *job, rp_db_t *db, void *arg)
@@ -340,12 +394,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         finish(t);
         return 0;
     }
-    if ((c->route->flags & RP_ROUTE_LOOP) && loop->db != NULL) {
-        rp_dispatch_run(c, loop->db);
-        c->db = NULL;
-        finish(t);
+    if ((c->route->flags & RP_ROUTE_LOOP) && loop->db != NULL && rp_http_loopread_start(loop, t))
         return 0;
-    }
     st = rp_workers_submit(srv->workers, t);
     if (st != RP_OK) {
         rp_resp_problem(c, 503, "overloaded", "too many requests are waiting; retry shortly");

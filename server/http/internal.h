@@ -66,8 +66,13 @@ struct rp_loop {
     struct timespec deadline;
     struct rp_server *server;
     /* This thread's own connection for RP_ROUTE_LOOP reads (NULL when
-     * RAPPORT_LOOP_READS is off). */
+     * RAPPORT_LOOP_READS is off), shared by the reads in flight, each in a
+     * fiber (loopread.c); its socket, watched while some read waits. */
     rp_db_t *db;
+    struct rp_loopslot *free_slots;
+    int nslots;
+    h2o_socket_t *dbsock;
+    unsigned long dbsock_gen;
 };
 
 /* The running server. */
@@ -124,6 +129,24 @@ void rp_http_log_init(rp_loop_t *loop);
 
 /* Writes out and releases the loop's access-log buffer. */
 void rp_http_log_dispose(rp_loop_t *loop);
+
+/* On the loop thread: answers t's request with the response its handler
+ * built, logs and counts it, and frees t. */
+void rp_http_finish(rp_task_t *t);
+
+/* On the loop thread: runs an RP_ROUTE_LOOP request in a fiber on the
+ * loop's shared connection. False when every fiber is busy (or memory is
+ * short): the caller hands the request to the workers instead. */
+bool rp_http_loopread_start(rp_loop_t *loop, rp_task_t *t);
+
+/* Past the shutdown deadline: ends the reads still waiting for
+ * PostgreSQL with 503 by dropping the loop's connection. False when none
+ * waited. */
+bool rp_http_loopread_abort(rp_loop_t *loop);
+
+/* At loop teardown, before its connection closes: ends reads still
+ * waiting and frees the fibers. */
+void rp_http_loopread_dispose(rp_loop_t *loop);
 
 /* Current gauges for /metrics. */
 void rp_http_gauges(rp_server_t *srv, rp_metrics_gauges_t *g);

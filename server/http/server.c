@@ -154,6 +154,7 @@ static int loop_dispose(rp_loop_t *loop)
     /* Deliver whatever the workers handed back after the loop stopped, so
      * every task is freed. */
     h2o_evloop_run(loop->evloop, 0);
+    rp_http_loopread_dispose(loop);
     rp_http_log_dispose(loop);
     rp_db_close(loop->db);
     loop->db = NULL;
@@ -162,7 +163,13 @@ static int loop_dispose(rp_loop_t *loop)
     h2o_multithread_unregister_receiver(loop->queue, &loop->done_receiver);
     h2o_multithread_unregister_receiver(loop->queue, &loop->control_receiver);
     h2o_multithread_destroy_queue(loop->queue);
+    h2o_multithread_queue_t *ctx_queue = loop->ctx.queue;
     h2o_context_dispose(&loop->ctx);
+    /* h2o 2.2's evloop build closes a queue's socket but never frees the
+     * queue itself (its libuv build does): ours, and the context's. */
+    free(loop->queue);
+    free(ctx_queue);
+    loop->queue = NULL;
     h2o_evloop_destroy(loop->evloop);
     loop->evloop = NULL;
     return 0;
@@ -194,8 +201,14 @@ static void *loop_main(void *p)
         return NULL;
     }
 
-    while (!(loop->stopping && (loop->inflight == 0 || past(&loop->deadline))))
+    for (;;) {
+        bool late = loop->stopping && past(&loop->deadline);
+        if (late && rp_http_loopread_abort(loop))
+            h2o_evloop_run(loop->evloop, 0); /* their 503s go out */
+        if (loop->stopping && (loop->inflight == 0 || late))
+            break;
         h2o_evloop_run(loop->evloop, loop->stopping ? 50 : INT32_MAX);
+    }
     if (loop->inflight > 0)
         rp_log_warn("loop %d: %ld requests still running at the shutdown deadline", loop->index,
                     loop->inflight);

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/metrics.h"
@@ -288,10 +290,45 @@ static void metrics_render_counts(void **state)
     rp_buf_free(&b);
 }
 
+/* The access log's JSON strings are written without jansson: they must
+ * read exactly as jansson writes them, whatever a client sends. */
+static void json_strings_match_jansson(void **state)
+{
+    const char *cases[] = {"",
+                           "/api/v1/me",
+                           "a\"b\\c/d",
+                           "tab\there\nnew\rline\b\f",
+                           "\x01\x1f\x7f end",
+                           "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+                           "/records?x=<script>&y='1'"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        rp_buf_t b = {0};
+        assert_int_equal(rp_buf_put_json_string(&b, cases[i]), RP_OK);
+        json_t *j = json_string(cases[i]);
+        assert_non_null(j);
+        char *want = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+        assert_string_equal(b.data, want);
+        free(want);
+        json_decref(j);
+        rp_buf_free(&b);
+    }
+    /* Not UTF-8 (a lone continuation byte, an overlong slash): refused,
+     * nothing written. */
+    const char *bad[] = {"abc\x80", "\xc0\xaf"};
+    for (size_t i = 0; i < 2; i++) {
+        rp_buf_t b = {0};
+        assert_int_equal(rp_buf_puts(&b, "x"), RP_OK);
+        assert_int_equal(rp_buf_put_json_string(&b, bad[i]), RP_EINVAL);
+        assert_string_equal(b.data, "x");
+        rp_buf_free(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(buf_grows_and_formats),
+        cmocka_unit_test(json_strings_match_jansson),
         cmocka_unit_test(pool_allocations_are_aligned_and_large_ones_work),
         cmocka_unit_test(pool_cleanups_run_once_newest_first),
         cmocka_unit_test(uuid_v7_is_valid_and_ordered),
