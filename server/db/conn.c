@@ -211,6 +211,8 @@ void rp_db_close(rp_db_t *db)
         rp_db_session_close(db);
         return;
     }
+    if (db->l->has_reconnector)
+        pthread_join(db->l->reconnector, NULL);
     set_cancel(db, NULL);
     pthread_mutex_destroy(&db->l->cancel_lock);
     if (db->l->conn != NULL)
@@ -226,7 +228,7 @@ void rp_db_close(rp_db_t *db)
  * administrator's terminate) only when it reads. Reading now, without
  * blocking, turns that into a reconnect instead of a failed request. The
  * server's farewell and the end of the stream may take two reads. */
-static bool still_alive(rp_db_t *db)
+bool rp_db_probe(rp_db_t *db)
 {
     for (int i = 0; i < 2; i++)
         if (PQconsumeInput(db->l->conn) == 0 || rp_db_conn_broken(db))
@@ -240,7 +242,7 @@ rp_status_t rp_db_ensure(rp_db_t *db)
     /* With round trips of other sessions on the wire, their reads are what
      * watch the socket: no probe is needed, and none may steal their
      * place. */
-    if (l->connected && !rp_db_conn_broken(db) && (l->wait_head != NULL || still_alive(db)))
+    if (l->connected && !rp_db_conn_broken(db) && (l->wait_head != NULL || rp_db_probe(db)))
         return RP_OK;
     if (l->connected)
         rp_db_mark_lost(db, PQerrorMessage(l->conn));
@@ -258,12 +260,23 @@ rp_status_t rp_db_ensure(rp_db_t *db)
         rp_db_set_error(db, "the server is shutting down");
         return RP_EDB_UNAVAILABLE;
     }
+    if (db->owner != NULL) {
+        /* A session's thread must not block in a connect: the connection
+         * comes back in the background (rp_db_share_usable). */
+        rp_db_set_error(db, "the connection to the database was lost");
+        return RP_EDB_UNAVAILABLE;
+    }
     if (rp_db_now_ms() < db->l->next_attempt_ms)
         return RP_EDB_UNAVAILABLE;
     rp_status_t st = connect_now(db);
     if (st == RP_OK)
         rp_log_info("database connection re-established");
     return st;
+}
+
+rp_status_t rp_db_connect(rp_db_t *db)
+{
+    return connect_now(db);
 }
 
 rp_status_t rp_db_reconnect_once(rp_db_t *db)

@@ -164,6 +164,13 @@ bool rp_db_share_waiting(const rp_db_t *owner);
  * again. */
 rp_db_t *rp_db_share_next(rp_db_t *owner);
 
+/* True when owner can take a session's round trip now: connected, and,
+ * when nobody waits on it, still there (a non-blocking probe). Otherwise
+ * false, and a connection that was lost is re-established on a thread of
+ * its own (with the usual backoff), never blocking the caller; meanwhile
+ * the caller sends its work elsewhere (the workers). */
+bool rp_db_share_usable(rp_db_t *owner);
+
 /* Drops the shared connection at once (shutdown past its deadline): every
  * waiting session, once resumed, answers RP_EDB_UNAVAILABLE. */
 void rp_db_share_abort(rp_db_t *owner);

@@ -3,6 +3,7 @@
 
 #include <libpq-fe.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -57,6 +58,12 @@ typedef struct rp_dblink {
      * they were sent (their results come back in that order). */
     bool shared;
     bool closed; /* rp_db_share_abort: never to connect again */
+    /* A shared connection is re-established by a thread of its own, so that
+     * the thread that shares it never blocks in a connect: while
+     * reconnecting is set, that thread does not touch the link. */
+    atomic_bool reconnecting;
+    pthread_t reconnector;
+    bool has_reconnector;
     unsigned long generation; /* counts connects: a new socket may reuse the old number */
     rp_db_t *wait_head, *wait_tail;
     int nsessions;
@@ -126,6 +133,14 @@ bool rp_db_conn_broken(const rp_db_t *db);
  * of it can have committed), reconnects at once even though the caller's
  * transaction has begun on our side; the caller then sends it again. */
 rp_status_t rp_db_reconnect_once(rp_db_t *db);
+
+/* Connects (again) now, blocking; RP_OK or RP_EDB_UNAVAILABLE with the
+ * backoff advanced. */
+rp_status_t rp_db_connect(rp_db_t *db);
+
+/* Reads what an idle connection received, without blocking: false when
+ * the server has gone away meanwhile. */
+bool rp_db_probe(rp_db_t *db);
 
 /* Forgets the transaction state (after commit, rollback or a lost
  * connection). */

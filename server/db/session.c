@@ -1,5 +1,7 @@
 #include <stdlib.h>
 
+#include "core/log.h"
+
 #include "db/internal.h"
 
 rp_status_t rp_db_session_open(rp_db_t **out, rp_db_t *owner, void (*yield)(void *arg), void *arg)
@@ -84,9 +86,45 @@ rp_db_t *rp_db_share_next(rp_db_t *owner)
 void rp_db_share_abort(rp_db_t *owner)
 {
     rp_dblink_t *l = owner->l;
+    if (l->has_reconnector) {
+        pthread_join(l->reconnector, NULL);
+        l->has_reconnector = false;
+    }
     if (l->conn != NULL)
         PQfinish(l->conn);
     l->conn = NULL;
     l->connected = false;
     l->closed = true;
+}
+
+static void *reconnect_main(void *arg)
+{
+    rp_db_t *owner = arg;
+    if (rp_db_connect(owner) == RP_OK)
+        rp_log_info("database connection re-established (shared by an HTTP thread)");
+    atomic_store_explicit(&owner->l->reconnecting, false, memory_order_release);
+    return NULL;
+}
+
+bool rp_db_share_usable(rp_db_t *owner)
+{
+    rp_dblink_t *l = owner->l;
+    if (atomic_load_explicit(&l->reconnecting, memory_order_acquire))
+        return false;
+    if (l->has_reconnector) {
+        pthread_join(l->reconnector, NULL);
+        l->has_reconnector = false;
+    }
+    if (l->connected && !rp_db_conn_broken(owner) && (l->wait_head != NULL || rp_db_probe(owner)))
+        return true;
+    if (l->connected)
+        rp_db_mark_lost(owner, PQerrorMessage(l->conn));
+    if (l->wait_head != NULL || l->closed || rp_db_now_ms() < l->next_attempt_ms)
+        return false;
+    atomic_store_explicit(&l->reconnecting, true, memory_order_relaxed);
+    if (pthread_create(&l->reconnector, NULL, reconnect_main, owner) == 0)
+        l->has_reconnector = true;
+    else
+        atomic_store_explicit(&l->reconnecting, false, memory_order_relaxed);
+    return false;
 }

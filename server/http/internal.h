@@ -135,8 +135,9 @@ void rp_http_log_dispose(rp_loop_t *loop);
 void rp_http_finish(rp_task_t *t);
 
 /* On the loop thread: runs an RP_ROUTE_LOOP request in a fiber on the
- * loop's shared connection. False when every fiber is busy (or memory is
- * short): the caller hands the request to the workers instead. */
+ * loop's shared connection. False when every fiber is busy, the connection
+ * is being re-established, or memory is short: the caller hands the
+ * request to the workers instead. */
 bool rp_http_loopread_start(rp_loop_t *loop, rp_task_t *t);
 
 /* Past the shutdown deadline: ends the reads still waiting for

@@ -165,6 +165,10 @@ static void on_db_readable(h2o_socket_t *sock, const char *err)
 
 bool rp_http_loopread_start(rp_loop_t *loop, rp_task_t *t)
 {
+    /* A lost connection comes back in the background; until then the
+     * workers serve these requests (and reconnect themselves). */
+    if (!rp_db_share_usable(loop->db))
+        return false;
     slot_t *s = slot_take(loop);
     if (s == NULL)
         return false;
