@@ -7,7 +7,12 @@
  * JSON_ESCAPE_SLASH), so that lines built either way read the same. */
 rp_status_t rp_buf_put_json_string(rp_buf_t *b, const char *s)
 {
-    if (rp_utf8_length(s) < 0)
+    /* Nearly every string here is plain ASCII: the full UTF-8 check only
+     * for those that are not. */
+    const unsigned char *u = (const unsigned char *)s;
+    while (*u != '\0' && *u < 0x80)
+        u++;
+    if (*u != '\0' && rp_utf8_length(s) < 0)
         return RP_EINVAL;
     static const char hex[] = "0123456789ABCDEF";
     if (rp_buf_append(b, "\"", 1) != RP_OK)
