@@ -15,6 +15,19 @@ void rp_import_reject(rp_import_t *imp, rp_import_row_t *row, json_t *errors)
     json_decref(row->errors);
     row->errors = errors ? errors : json_object();
     imp->rejected++;
+    if (row->touched)
+        imp->redo = true;
+}
+
+void rp_import_rows_clear(rp_import_t *imp)
+{
+    for (int i = 0; i < imp->nrows; i++) {
+        json_decref(imp->rows[i].data);
+        json_decref(imp->rows[i].errors);
+        json_decref(imp->rows[i].input);
+        memset(&imp->rows[i], 0, sizeof imp->rows[i]);
+    }
+    imp->nrows = 0;
 }
 
 void rp_import_report_batch(rp_import_t *imp)
@@ -209,18 +222,17 @@ static void run(rp_import_t *imp, const char *mode, const json_t *mapping, const
         goto done;
     }
     while ((st = rp_csv_next(&r)) == RP_OK) {
-        if (imp->hooked) {
-            if ((st = rp_import_create_row(imp, &r)) != RP_OK || imp->stop)
-                break;
-            continue;
-        }
-        if ((st = rp_import_add_row(imp, &r)) != RP_OK)
+        st = imp->hooked ? rp_import_add_hooked_row(imp, &r) : rp_import_add_row(imp, &r);
+        if (st != RP_OK || imp->stop)
             break;
-        if (imp->nrows == RP_IMPORT_BATCH && (st = rp_import_flush(imp)) != RP_OK)
+        if (imp->nrows < RP_IMPORT_BATCH)
+            continue;
+        st = imp->hooked ? rp_import_flush_hooked(imp) : rp_import_flush(imp);
+        if (st != RP_OK || imp->stop)
             break;
     }
     if (st == RP_ENOTFOUND)
-        st = imp->hooked ? RP_OK : rp_import_flush(imp);
+        st = imp->hooked ? rp_import_flush_hooked(imp) : rp_import_flush(imp);
     if (st == RP_EINVAL || st == RP_ELIMIT) {
         csv_failed(ctx, st, &r);
         goto done;
@@ -323,11 +335,9 @@ void rp_import_handler(rp_ctx_t *ctx)
     imp->crud.meta = m;
     imp->crud.tenant_id = imp->tenant_id;
     imp->crud.actor_id = imp->actor_id;
+    imp->access = a;
     run(imp, mode, mapping, &a);
-    for (int i = 0; i < imp->nrows; i++) {
-        json_decref(imp->rows[i].data);
-        json_decref(imp->rows[i].errors);
-    }
+    rp_import_rows_clear(imp);
     rp_crud_fail_clear(&imp->fail);
     json_decref(imp->report);
     json_decref(mapping);

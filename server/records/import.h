@@ -17,11 +17,20 @@
  * whatever the length of the file; every row goes through the same checks
  * and leaves the same rows (history, search text, index and unique rows)
  * as a create through the records API. When module hooks or Lua triggers
- * watch the object's creates, rows go one by one through the records
- * API's own create instead (import_hooks.c), so that they run. */
+ * watch the object's creates, the before ones run row by row in memory as
+ * the rows are read, the batch is written with the same statements, and
+ * the after ones run row by row over the written records
+ * (import_hybrid.c); in mode=row a batch that rejected a row its hooks or
+ * triggers had touched is undone and imported again row by row through the
+ * records API's own create (import_hooks.c), so that the rejected row
+ * leaves nothing. */
 
 /* Rows written per batch. */
 #define RP_IMPORT_BATCH 1000
+
+/* The savepoint a mode=row batch of a hooked object is written under, so
+ * that it can be undone and replayed row by row. */
+#define RP_IMPORT_BATCH_SAVEPOINT "rp_import_batch"
 
 /* Most rejected rows listed in a report; past it "errors_truncated". */
 #define RP_IMPORT_ERRORS_MAX 1000
@@ -35,6 +44,13 @@ typedef struct rp_import_row {
     long line;
     json_t *data;   /* the canonical values to store; NULL once rejected */
     json_t *errors; /* {field: message}, or NULL while the row is good */
+    /* Hooked objects: the row's cells as a create through the API would
+     * receive them (what hooks may not add read-only fields to, and what a
+     * replay starts from); NULL when the cells already rejected the row. */
+    json_t *input;
+    /* Hooks or triggers ran for the row: rejecting it must undo what they
+     * did (mode=row replays the batch). */
+    bool touched;
     char id[RP_UUID_LEN + 1];
 } rp_import_row_t;
 
@@ -55,13 +71,19 @@ typedef struct rp_import {
     long rejected;
     json_t *report; /* [{"line","errors"}], at most RP_IMPORT_ERRORS_MAX */
     bool truncated;
-    /* Rows go one by one through rp_crud_create (hooks or triggers watch
-     * the object's creates), as crud acting for the caller. */
+    /* Hooks or triggers watch the object's creates: they run around the
+     * batches (import_hybrid.c) as crud, acting for the caller. before and
+     * after say which of them there are. */
     bool hooked;
+    bool before;
+    bool after;
     rp_crud_t crud;
+    rp_access_t access;  /* the caller's rights on o: what after hooks may see */
     bool all;            /* mode=all: any rejected row rolls the import back */
     bool stop;           /* a script limit or failure ends the import (fail) */
-    int savepoint;       /* hooked: 0 none set, 1 set, 2 set under a written row */
+    bool redo;           /* a touched row of the batch was rejected */
+    int batch_sp;        /* mode=row, hooked: 0 none set, 1 set for this batch, 2 for an earlier */
+    int savepoint;       /* replay: 0 none set, 1 set, 2 set under a written row */
     rp_crud_fail_t fail; /* that limit or failure, for the answer */
 } rp_import_t;
 
@@ -94,30 +116,69 @@ rp_status_t rp_import_row_start(rp_import_t *imp, const rp_csv_reader_t *r, rp_i
  * create through the API. RP_ENOMEM. */
 rp_status_t rp_import_add_row(rp_import_t *imp, const rp_csv_reader_t *r);
 
-/* Sets imp->hooked when a module hook the tenant enabled or an enabled Lua
- * trigger of the tenant runs before or after a create of imp->o (the
- * triggers are looked up with one statement). */
+/* Sets imp->before and imp->after when a module hook the tenant enabled or
+ * an enabled Lua trigger of the tenant runs before, or after, a create of
+ * imp->o (the triggers are looked up with one statement), and imp->hooked
+ * when either does. */
 rp_status_t rp_import_check_hooked(rp_import_t *imp);
 
-/* Imports the record r holds through rp_crud_create (hooks, validation,
- * write, history, triggers), inside a savepoint so that a rejected row
- * leaves nothing of itself, and reports it if rejected. A script limit or
- * failure sets imp->stop and is kept in imp->fail, for the answer.
- * Lower-layer failures are returned as they are. */
-rp_status_t rp_import_create_row(rp_import_t *imp, const rp_csv_reader_t *r);
+/* Hooked objects: turns the record r holds into a row of the batch, its
+ * before hooks and triggers run on a copy of its input and the result
+ * validated like a create through the API. In mode=row the first row of a
+ * batch sets the batch's savepoint first. A script limit or failure sets
+ * imp->stop and is kept in imp->fail, for the answer. Lower-layer
+ * failures are returned as they are (never RP_EINVAL or RP_ELIMIT, which
+ * the caller keeps for the CSV reader's own). */
+rp_status_t rp_import_add_hooked_row(rp_import_t *imp, const rp_csv_reader_t *r);
 
-/* Writes the good rows of the batch (checking references and unique values
- * against the database first), reports the rejected ones, and empties the
- * batch. Lower-layer failures are returned as they are. */
+/* Hooked objects: writes the good rows of the batch like rp_import_flush,
+ * then runs the after hooks and triggers of each written row, in file
+ * order. In mode=row, when a row that hooks or triggers touched was
+ * rejected, the batch is rolled back to its savepoint and imported again
+ * row by row (rp_import_replay). Reports the rejected rows and empties the
+ * batch. Failures as rp_import_add_hooked_row. */
+rp_status_t rp_import_flush_hooked(rp_import_t *imp);
+
+/* mode=row: undoes the batch (back to its savepoint) and imports each of
+ * its rows that its cells did not reject through rp_crud_create (hooks,
+ * validation, write, history, triggers), each inside a savepoint of its
+ * own so that a rejected row leaves nothing of itself: the file's order,
+ * one row at a time, as if the batch had never been tried. */
+rp_status_t rp_import_replay(rp_import_t *imp);
+
+/* Rejects row for the refusal in fail (handed over): its field errors, or
+ * {"row": detail} when it has none. A refusal that is not about the row (a
+ * script limit or failure, a hook's 5xx) rejects nothing: it sets
+ * imp->stop and moves into imp->fail instead. */
+void rp_import_refused(rp_import_t *imp, rp_import_row_t *row, rp_crud_fail_t *fail);
+
+/* Room for a record's creation time, RFC 3339 UTC with milliseconds. */
+#define RP_IMPORT_STAMP_LEN 32
+
+/* Checks the good rows of the batch against the database (references,
+ * unique values), numbers them (autonumbers) and writes them with their
+ * history, unique and index rows, rejecting those that fail; counts the
+ * written ones in imp->created. With written_at (RP_IMPORT_STAMP_LEN
+ * bytes), it receives the written records' created_at and updated_at (the
+ * transaction's time, as the API gives it; "" when none was written).
+ * Lower-layer failures are returned as they are. */
+rp_status_t rp_import_write(rp_import_t *imp, char *written_at);
+
+/* Writes the good rows of the batch (rp_import_write), reports the
+ * rejected ones, and empties the batch. Lower-layer failures are returned
+ * as they are. */
 rp_status_t rp_import_flush(rp_import_t *imp);
 
 /* Rejects row with errors (stolen): the row is counted, and listed in the
- * report when its batch is done. */
+ * report when its batch is done. A touched row sets imp->redo. */
 void rp_import_reject(rp_import_t *imp, rp_import_row_t *row, json_t *errors);
 
 /* Lists the rejected rows of the batch in the report, in file order (up to
  * RP_IMPORT_ERRORS_MAX, past which the report says it is truncated). */
 void rp_import_report_batch(rp_import_t *imp);
+
+/* Empties the batch, releasing what its rows hold. */
+void rp_import_rows_clear(rp_import_t *imp);
 
 /* The handlers. */
 void rp_import_handler(rp_ctx_t *ctx);

@@ -180,8 +180,23 @@ static rp_status_t autonumbers(rp_import_t *imp, int ngood)
     return RP_OK;
 }
 
-/* The records and their history rows, in one statement. */
-static rp_status_t insert_rows(rp_import_t *imp)
+/* The records and their history rows, in one statement (a data-modifying
+ * CTE runs once whether or not the query reads it). The variant for after
+ * hooks also returns the records' creation time, the transaction's, which
+ * is all they need from the database: the rest of each record is what the
+ * batch wrote. */
+#define INSERT_ROWS(returning)                                                                     \
+    "WITH e AS (SELECT (x->>'id')::uuid AS id, (x->>'h')::uuid AS h, x->'d' AS d, "                \
+    "x->'c' AS c, x->>'s' AS s FROM jsonb_array_elements($3::jsonb) x), "                          \
+    "ins AS (INSERT INTO records (tenant_id, object, id, data, owner_id, created_by, "             \
+    "updated_by, search_text) SELECT $1, $2, e.id, e.d, $4::uuid, $4::uuid, $4::uuid, "            \
+    "rp_search_norm(e.s) FROM e RETURNING " returning ") "
+#define INSERT_HISTORY                                                                             \
+    "INSERT INTO record_history (tenant_id, object, record_id, id, action, actor_id, at, "         \
+    "changes) SELECT $1, $2, e.id, e.h, 'create', $4::uuid, clock_timestamp(), e.c "               \
+    "FROM ins JOIN e ON e.id = ins.id"
+
+static rp_status_t insert_rows(rp_import_t *imp, char *written_at)
 {
     json_t *elems = json_array(), *empty = json_object();
     rp_status_t st = elems && empty ? RP_OK : RP_ENOMEM;
@@ -210,17 +225,16 @@ static rp_status_t insert_rows(rp_import_t *imp)
         st = RP_ENOMEM;
     if (st == RP_OK) {
         const char *p[] = {imp->tenant_id, imp->o->name, param, imp->actor_id};
-        st = rp_db_exec(
-            imp->ctx->db,
-            "WITH e AS (SELECT (x->>'id')::uuid AS id, (x->>'h')::uuid AS h, x->'d' AS d, "
-            "x->'c' AS c, x->>'s' AS s FROM jsonb_array_elements($3::jsonb) x), "
-            "ins AS (INSERT INTO records (tenant_id, object, id, data, owner_id, created_by, "
-            "updated_by, search_text) SELECT $1, $2, e.id, e.d, $4::uuid, $4::uuid, $4::uuid, "
-            "rp_search_norm(e.s) FROM e RETURNING id) "
-            "INSERT INTO record_history (tenant_id, object, record_id, id, action, actor_id, at, "
-            "changes) SELECT $1, $2, e.id, e.h, 'create', $4::uuid, clock_timestamp(), e.c "
-            "FROM ins JOIN e ON e.id = ins.id",
-            4, p, NULL);
+        rp_dbres_t *res = NULL;
+        st = written_at ? rp_db_exec(imp->ctx->db,
+                                     INSERT_ROWS("id") ", hist AS (" INSERT_HISTORY
+                                                       ") SELECT to_char(now() AT TIME ZONE 'UTC', "
+                                                       "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+                                     4, p, &res)
+                        : rp_db_exec(imp->ctx->db, INSERT_ROWS("id") INSERT_HISTORY, 4, p, NULL);
+        if (st == RP_OK && written_at != NULL)
+            snprintf(written_at, RP_IMPORT_STAMP_LEN, "%s", rp_dbres_get(res, 0, 0));
+        rp_dbres_free(res);
     }
     free(param);
     json_decref(elems);
@@ -394,8 +408,10 @@ static rp_status_t index_rows(rp_import_t *imp)
     return st;
 }
 
-rp_status_t rp_import_flush(rp_import_t *imp)
+rp_status_t rp_import_write(rp_import_t *imp, char *written_at)
 {
+    if (written_at != NULL)
+        written_at[0] = '\0';
     rp_status_t st = check_refs(imp);
     if (st == RP_OK)
         st = check_unique(imp);
@@ -405,19 +421,20 @@ rp_status_t rp_import_flush(rp_import_t *imp)
     if (st == RP_OK)
         st = autonumbers(imp, ngood);
     if (st == RP_OK && ngood > 0)
-        st = insert_rows(imp);
+        st = insert_rows(imp, written_at);
     if (st == RP_OK)
         imp->created += ngood;
     if (st == RP_OK && ngood > 0)
         st = claim_unique(imp);
     if (st == RP_OK && ngood > 0)
         st = index_rows(imp);
+    return st;
+}
+
+rp_status_t rp_import_flush(rp_import_t *imp)
+{
+    rp_status_t st = rp_import_write(imp, NULL);
     rp_import_report_batch(imp);
-    for (int i = 0; i < imp->nrows; i++) {
-        json_decref(imp->rows[i].data);
-        json_decref(imp->rows[i].errors);
-        memset(&imp->rows[i], 0, sizeof imp->rows[i]);
-    }
-    imp->nrows = 0;
+    rp_import_rows_clear(imp);
     return st;
 }

@@ -205,11 +205,14 @@ static void while_locked(void)
      * thread still answers requests that do not need that table. */
     rp_it_resp_t *h = rp_it_get("/healthz", NULL);
     RP_IT_EXPECT_STATUS(h, 200);
-    if (h->seconds > 2)
+    /* Blocked, the thread would not answer before the lock goes, and the
+     * lock goes only after this answer: any bound shows it; a loose one
+     * keeps a loaded machine from failing the test. */
+    if (h->seconds > 10)
         RP_IT_FAIL("/healthz took %.1f s while reads waited", h->seconds);
     rp_it_resp_t *u = rp_it_get("/api/v1/users", w.token[0]);
     RP_IT_EXPECT_STATUS(u, 200);
-    if (u->seconds > 2)
+    if (u->seconds > 10)
         RP_IT_FAIL("/api/v1/users took %.1f s while reads waited", u->seconds);
     PGresult *r = PQexec(locker, "COMMIT");
     assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
