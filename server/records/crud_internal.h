@@ -150,6 +150,74 @@ rp_status_t rp_crud_sync_field(rp_crud_t *c, const rp_object_t *o, const rp_fiel
 rp_status_t rp_crud_check_refs(rp_crud_t *c, const rp_object_t *o, const json_t *vals,
                                const json_t *only, json_t *errors);
 
+/* What one write checks and keeps beside its record row, gathered in memory
+ * and then sent with the row in one statement (crud_common.c): a write is
+ * then one round trip however many references, unique and indexed fields
+ * it touches. Zero it, fill it with the rp_crud_side_* calls, release it
+ * with rp_crud_side_clear. */
+typedef struct rp_crud_side {
+    /* A user id the record's owner must be (the body named one), or NULL. */
+    const char *owner_check;
+    json_t *refs;    /* [{"f","o","i"}]: reference values whose target must exist */
+    json_t *uniques; /* [{"f","v"}]: changed unique fields, v the value to claim or null */
+    json_t *index;   /* [{"f","t","n","s"}]: record_index rows of changed fields, all null: none */
+    json_t *numbers; /* ["field"]: autonumber counters to take */
+} rp_crud_side_t;
+
+/* The record statement a side travels with. */
+typedef enum rp_crud_write {
+    RP_CRUD_WRITE_CREATE,  /* inserts the row */
+    RP_CRUD_WRITE_UPDATE,  /* writes new data and owner over it */
+    RP_CRUD_WRITE_RESTORE, /* clears deleted_at, keeping data and owner */
+} rp_crud_write_t;
+
+/* Adds the reference values of vals (only those named in only, when only
+ * is not NULL) to the targets s checks. */
+rp_status_t rp_crud_side_refs(rp_crud_side_t *s, const rp_object_t *o, const json_t *vals,
+                              const json_t *only);
+
+/* Adds what field f's new value (NULL or null: none) means for
+ * record_unique and record_index, as rp_crud_sync_field would keep them. */
+rp_status_t rp_crud_side_field(rp_crud_side_t *s, const rp_field_t *f, const json_t *value);
+
+/* Adds an autonumber counter to take. */
+rp_status_t rp_crud_side_number(rp_crud_side_t *s, const rp_field_t *f);
+
+/* Runs the owner and reference checks of s alone, in one statement (none
+ * when there is nothing to check), reporting failures in errors as
+ * rp_crud_create does. When every check passes and numbers is not NULL,
+ * the statement also takes the autonumbers of s: *numbers receives
+ * {field: n} (a new reference, NULL when none were taken). Afterwards s
+ * holds no owner or reference to check: they are done. */
+rp_status_t rp_crud_side_check(rp_crud_t *c, rp_crud_side_t *s, const rp_object_t *o,
+                               json_t *errors, json_t **numbers);
+
+/* Writes record id of o as kind says, with its side, its search text and
+ * its history row (action from kind; changes borrowed), in one statement.
+ * data is the record's new data and owner_id its owner; a restore writes
+ * neither, only the search text of data. The owner and reference checks
+ * of s come first, and nothing is written when one fails (reported in
+ * errors). A unique value another record holds is reported in errors too;
+ * then no history row is written, but the row is (the caller refuses the
+ * write and its transaction rolls back, as before any statement of a
+ * refused write). *res receives the row (RP_RECORD_COLS) when it was
+ * written, else NULL. */
+rp_status_t rp_crud_side_write(rp_crud_t *c, rp_crud_side_t *s, const rp_object_t *o,
+                               rp_crud_write_t kind, const char *id, const json_t *data,
+                               const char *owner_id, const json_t *changes, json_t *errors,
+                               rp_dbres_t **res);
+
+/* Releases what s holds and zeroes it. */
+void rp_crud_side_clear(rp_crud_side_t *s);
+
+/* Soft-deletes record id of o with its history row, and gives up its
+ * unique values, in one statement. With referrers, the statement first
+ * looks for live records whose reference fields point at it, and when
+ * there is any writes nothing and sets *referred (the caller applies their
+ * on_delete rules, then calls again without referrers). */
+rp_status_t rp_crud_soft_delete(rp_crud_t *c, const rp_object_t *o, const char *id, bool referrers,
+                                bool *referred);
+
 /* The handlers (crud_handlers.c, crud_bulk.c). */
 void rp_crud_post(rp_ctx_t *ctx);
 void rp_crud_get(rp_ctx_t *ctx);

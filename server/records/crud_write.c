@@ -1,19 +1,19 @@
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/uuid.h"
 #include "records/crud_internal.h"
-#include "records/history.h"
-#include "records/search.h"
 
 /* Reads the body's owner_id: absent leaves *given false; null clears the
- * owner; a string must be the id of a user of the tenant. */
+ * owner; a string must be the id of a user of the tenant, which the
+ * write's statement checks (*check names it then). */
 static rp_status_t resolve_owner(rp_crud_t *c, const json_t *owner, const char **out, bool *given,
-                                 json_t *errors)
+                                 const char **check, json_t *errors)
 {
     *given = owner != NULL;
-    *out = NULL;
+    *out = *check = NULL;
     if (owner == NULL || json_is_null(owner))
         return RP_OK;
     const char *s = json_string_value(owner);
@@ -21,18 +21,14 @@ static rp_status_t resolve_owner(rp_crud_t *c, const json_t *owner, const char *
         json_object_set_new(errors, "owner_id", json_string("must be the id of a user"));
         return RP_OK;
     }
-    const char *p[] = {c->tenant_id, s};
-    rp_dbres_t *res = NULL;
-    rp_status_t st =
-        rp_db_exec(c->ctx->db, "SELECT id::text FROM users WHERE tenant_id = $1 AND id = $2::uuid",
-                   2, p, &res);
-    if (st == RP_OK && rp_dbres_rows(res) == 0)
-        json_object_set_new(errors, "owner_id",
-                            json_string("refers to a user that does not exist"));
-    else if (st == RP_OK && (*out = rp_pool_strdup(&c->ctx->pool, rp_dbres_get(res, 0, 0))) == NULL)
-        st = RP_ENOMEM;
-    rp_dbres_free(res);
-    return st;
+    /* The form the database gives the id back in, which changes compare. */
+    char *id = rp_pool_strdup(&c->ctx->pool, s);
+    if (id == NULL)
+        return RP_ENOMEM;
+    for (char *p = id; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    *out = *check = id;
+    return RP_OK;
 }
 
 static rp_status_t refuse_unknown(rp_crud_fail_t *fail, const rp_object_t *o, json_t *unknown)
@@ -58,26 +54,24 @@ static rp_status_t refuse_invalid(rp_crud_fail_t *fail, json_t *errors)
     return rp_crud_refuse(fail, 422, "validation_failed", errors, "some fields are not valid");
 }
 
-/* The end of a create or a restore: refuse the write if checks left errors
- * (handing *errors over to fail), else record the history row and render
- * the written row. */
-static rp_status_t finish_write(rp_crud_t *c, const rp_object_t *o, const rp_access_t *a,
-                                const char *id, const char *action, const json_t *changes,
-                                const rp_dbres_t *res, json_t **errors, rp_crud_fail_t *fail,
-                                json_t **rec)
+/* The written row as the caller may see it, in *rec. */
+static rp_status_t render(const rp_object_t *o, const rp_access_t *a, const rp_dbres_t *res,
+                          json_t **rec)
 {
-    if (json_object_size(*errors) > 0) {
-        rp_status_t st = refuse_invalid(fail, *errors);
-        *errors = NULL;
-        return st;
-    }
-    rp_status_t st =
-        rp_history_add(c->ctx->db, c->tenant_id, o->name, id, action, c->actor_id, changes);
-    if (st != RP_OK)
-        return st;
     *rec = rp_record_json(o, res, 0);
     rp_record_hide(*rec, o, a);
     return *rec ? RP_OK : RP_ENOMEM;
+}
+
+/* Refuses the write when its checks left errors, handing *errors over to
+ * fail; RP_OK otherwise. */
+static rp_status_t refuse_if_errors(rp_crud_fail_t *fail, json_t **errors)
+{
+    if (json_object_size(*errors) == 0)
+        return RP_OK;
+    rp_status_t st = refuse_invalid(fail, *errors);
+    *errors = NULL;
+    return st;
 }
 
 static rp_status_t not_found(rp_crud_fail_t *fail)
@@ -85,27 +79,32 @@ static rp_status_t not_found(rp_crud_fail_t *fail)
     return rp_crud_refuse(fail, 404, "not_found", NULL, "no such record");
 }
 
-/* Takes the next number of an autonumber field: the counter row is locked
- * until the transaction ends, and a rollback gives the number back. */
-static rp_status_t next_autonumber(rp_crud_t *c, const rp_object_t *o, const rp_field_t *f,
-                                   json_t *data)
+/* Whether o has autonumber fields, which a create numbers. */
+static bool has_autonumbers(const rp_object_t *o)
 {
-    const char *p[] = {c->tenant_id, o->name, f->name};
-    rp_dbres_t *res = NULL;
-    rp_status_t st = rp_db_exec(c->ctx->db,
-                                "INSERT INTO autonumbers AS a (tenant_id, object, field, "
-                                "next_value) VALUES ($1, $2, $3, 2) ON CONFLICT (tenant_id, "
-                                "object, field) DO UPDATE SET next_value = a.next_value + 1 "
-                                "RETURNING a.next_value - 1",
-                                3, p, &res);
-    char text[96];
-    if (st == RP_OK &&
-        rp_autonumber_format(f->format, atoll(rp_dbres_get(res, 0, 0)), text, sizeof text) != RP_OK)
-        st = RP_ERR;
-    if (st == RP_OK && json_object_set_new(data, f->name, json_string(text)) != 0)
-        st = RP_ENOMEM;
-    rp_dbres_free(res);
-    return st;
+    for (int i = 0; i < o->nfields; i++)
+        if (o->fields[i].type == RP_FIELD_AUTONUMBER)
+            return true;
+    return false;
+}
+
+/* Writes the numbers taken for o's autonumber fields into data, each
+ * formatted as its field says. */
+static rp_status_t put_numbers(const rp_object_t *o, const json_t *numbers, json_t *data)
+{
+    for (int i = 0; i < o->nfields; i++) {
+        const rp_field_t *f = &o->fields[i];
+        if (f->type != RP_FIELD_AUTONUMBER)
+            continue;
+        const json_t *n = json_object_get(numbers, f->name);
+        char text[96];
+        if (!json_is_integer(n) ||
+            rp_autonumber_format(f->format, json_integer_value(n), text, sizeof text) != RP_OK)
+            return RP_ERR;
+        if (json_object_set_new(data, f->name, json_string(text)) != 0)
+            return RP_ENOMEM;
+    }
+    return RP_OK;
 }
 
 /* Drops the nulls: a cleared field has no member in data. */
@@ -121,10 +120,9 @@ static void drop_nulls(json_t *data)
     }
 }
 
-/* Syncs the side tables of every field named in changes. */
-static rp_status_t sync_changed(rp_crud_t *c, const rp_object_t *o, const char *id,
-                                const json_t *data, const json_t *changes, bool fresh,
-                                json_t *errors)
+/* Adds to s the side rows of every field named in changes. */
+static rp_status_t side_changed(rp_crud_side_t *s, const rp_object_t *o, const json_t *data,
+                                const json_t *changes)
 {
     const char *name;
     json_t *v;
@@ -133,8 +131,7 @@ static rp_status_t sync_changed(rp_crud_t *c, const rp_object_t *o, const char *
         const rp_field_t *f = rp_meta_field(o, name);
         if (f == NULL)
             continue;
-        rp_status_t st =
-            rp_crud_sync_field(c, o, f, id, json_object_get(data, name), fresh, errors);
+        rp_status_t st = rp_crud_side_field(s, f, json_object_get(data, name));
         if (st != RP_OK)
             return st;
     }
@@ -186,13 +183,18 @@ static rp_status_t checked_input(rp_crud_t *c, const rp_object_t *o, const rp_ac
     return json_array_size(unknown) > 0 ? refuse_unknown(fail, o, unknown) : RP_OK;
 }
 
+/* A create is one statement (two for an object with autonumbers): the
+ * checks that need the database, the row, its unique claims, index rows
+ * and history row go together (rp_crud_side_write). Field errors found in
+ * memory still get the owner and reference checks, in one statement of
+ * their own, so that every problem is reported at once. */
 rp_status_t rp_crud_create(rp_crud_t *c, const rp_object_t *o, const json_t *fields,
                            const json_t *owner, json_t **rec, rp_crud_fail_t *fail)
 {
     json_t *unknown = json_array(), *errors = json_object(), *data = NULL, *changes = NULL;
-    json_t *empty = json_object(), *input = NULL;
+    json_t *empty = json_object(), *input = NULL, *numbers = NULL;
+    rp_crud_side_t side = {0};
     rp_dbres_t *res = NULL;
-    char *text = NULL, *search = NULL;
     *rec = NULL;
     rp_status_t st = RP_ENOMEM;
     if (unknown == NULL || errors == NULL || empty == NULL)
@@ -210,91 +212,77 @@ rp_status_t rp_crud_create(rp_crud_t *c, const rp_object_t *o, const json_t *fie
         goto done;
     const char *owner_id;
     bool given;
-    if ((st = resolve_owner(c, owner, &owner_id, &given, errors)) != RP_OK)
+    if ((st = resolve_owner(c, owner, &owner_id, &given, &side.owner_check, errors)) != RP_OK)
         goto done;
     if (!given)
         owner_id = c->actor_id;
-    if (data != NULL && (st = rp_crud_check_refs(c, o, data, NULL, errors)) != RP_OK)
+    if (data != NULL && (st = rp_crud_side_refs(&side, o, data, NULL)) != RP_OK)
         goto done;
     if (json_object_size(errors) > 0) {
-        st = refuse_invalid(fail, errors);
-        errors = NULL;
+        if ((st = rp_crud_side_check(c, &side, o, errors, NULL)) == RP_OK)
+            st = refuse_if_errors(fail, &errors);
         goto done;
     }
     drop_nulls(data);
-    for (int i = 0; i < o->nfields; i++)
-        if (o->fields[i].type == RP_FIELD_AUTONUMBER &&
-            (st = next_autonumber(c, o, &o->fields[i], data)) != RP_OK)
+    if (has_autonumbers(o)) {
+        /* The numbers are taken only once the checks pass, and go into
+         * the data before it is written. */
+        for (int i = 0; i < o->nfields; i++)
+            if (o->fields[i].type == RP_FIELD_AUTONUMBER &&
+                (st = rp_crud_side_number(&side, &o->fields[i])) != RP_OK)
+                goto done;
+        if ((st = rp_crud_side_check(c, &side, o, errors, &numbers)) != RP_OK ||
+            (st = refuse_if_errors(fail, &errors)) != RP_OK ||
+            (st = put_numbers(o, numbers, data)) != RP_OK)
             goto done;
+    }
     char id[RP_UUID_LEN + 1];
     rp_uuid_v7(id);
-    if ((st = rp_search_text_for(o, data, &search)) != RP_OK)
-        goto done;
-    st = RP_ENOMEM;
-    if ((text = json_dumps(data, JSON_COMPACT)) == NULL)
-        goto done;
-    const char *p[] = {c->tenant_id, o->name, id, text, owner_id, c->actor_id, search};
-    st = rp_db_exec(c->ctx->db,
-                    "INSERT INTO records AS r (tenant_id, object, id, data, owner_id, created_by, "
-                    "updated_by, search_text) VALUES ($1, $2, $3, $4::jsonb, $5::uuid, $6::uuid, "
-                    "$6::uuid, rp_search_norm($7)) RETURNING " RP_RECORD_COLS,
-                    7, p, &res);
-    if (st != RP_OK)
-        goto done;
     st = RP_ENOMEM;
     if ((changes = rp_record_diff(empty, data)) == NULL)
         goto done;
-    if ((st = sync_changed(c, o, id, data, changes, true, errors)) != RP_OK)
+    if ((st = side_changed(&side, o, data, changes)) != RP_OK)
         goto done;
-    st = finish_write(c, o, &a, id, "create", changes, res, &errors, fail, rec);
+    if ((st = rp_crud_side_write(c, &side, o, RP_CRUD_WRITE_CREATE, id, data, owner_id, changes,
+                                 errors, &res)) != RP_OK ||
+        (st = refuse_if_errors(fail, &errors)) != RP_OK)
+        goto done;
+    if (res == NULL) {
+        st = RP_ERR;
+        goto done;
+    }
+    st = render(o, &a, res, rec);
     if (st == RP_OK &&
         (st = rp_crud_hooks_run(c, RP_CRUD_AFTER_CREATE, o, id, NULL, *rec, NULL, fail)) != RP_OK) {
         json_decref(*rec);
         *rec = NULL;
     }
 done:
+    rp_crud_side_clear(&side);
     json_decref(input);
-    free(text);
-    free(search);
     rp_dbres_free(res);
     json_decref(unknown);
     json_decref(errors);
     json_decref(data);
     json_decref(changes);
     json_decref(empty);
+    json_decref(numbers);
     return st;
 }
 
 /* Writes new data (and owner) over the loaded row of record id, bumps the
- * version, keeps the side tables and appends the history row. *res
- * receives the updated row. */
-static rp_status_t write_update(rp_crud_t *c, const rp_object_t *o, const char *id,
-                                const json_t *data, const char *owner_id, const json_t *changes,
-                                json_t *errors, rp_dbres_t **res)
+ * version, keeps the side tables and appends the history row, in one
+ * statement that also makes the checks s holds. *res receives the updated
+ * row, NULL when a check failed (reported in errors). */
+static rp_status_t write_update(rp_crud_t *c, rp_crud_side_t *s, const rp_object_t *o,
+                                const char *id, const json_t *data, const char *owner_id,
+                                const json_t *changes, json_t *errors, rp_dbres_t **res)
 {
-    char *search = NULL;
-    if (rp_search_text_for(o, data, &search) != RP_OK)
-        return RP_ENOMEM;
-    char *text = json_dumps(data, JSON_COMPACT);
-    if (text == NULL) {
-        free(search);
-        return RP_ENOMEM;
-    }
-    const char *p[] = {c->tenant_id, o->name, id, text, owner_id, c->actor_id, search};
-    rp_status_t st =
-        rp_db_exec(c->ctx->db,
-                   "UPDATE records r SET data = $4::jsonb, owner_id = $5::uuid, "
-                   "version = version + 1, updated_at = now(), updated_by = $6::uuid, "
-                   "search_text = rp_search_norm($7) "
-                   "WHERE tenant_id = $1 AND object = $2 AND id = $3 RETURNING " RP_RECORD_COLS,
-                   7, p, res);
-    free(text);
-    free(search);
-    if (st == RP_OK)
-        st = sync_changed(c, o, id, data, changes, false, errors);
-    if (st == RP_OK && json_object_size(errors) == 0)
-        st = rp_history_add(c->ctx->db, c->tenant_id, o->name, id, "update", c->actor_id, changes);
-    return st;
+    rp_status_t st = side_changed(s, o, data, changes);
+    if (st != RP_OK)
+        return st;
+    return rp_crud_side_write(c, s, o, RP_CRUD_WRITE_UPDATE, id, data, owner_id, changes, errors,
+                              res);
 }
 
 /* Loads record id locked; refuses a missing one, a deleted one (unless
@@ -329,12 +317,16 @@ static rp_status_t load_for_write(rp_crud_t *c, const rp_object_t *o, const char
     return RP_OK;
 }
 
+/* An update is two statements: the locked read of the record (its hooks,
+ * rights and If-Match need it) and one that checks, writes the row and
+ * keeps its side tables and history (rp_crud_side_write). */
 rp_status_t rp_crud_update(rp_crud_t *c, const rp_object_t *o, const char *id, const json_t *fields,
                            const json_t *owner, const char *if_match, json_t **rec,
                            rp_crud_fail_t *fail)
 {
     json_t *unknown = json_array(), *errors = json_object(), *vals = NULL, *before = NULL;
     json_t *after = NULL, *changes = NULL, *old_rec = NULL, *input = NULL;
+    rp_crud_side_t side = {0};
     rp_dbres_t *old = NULL, *res = NULL;
     *rec = NULL;
     rp_status_t st = RP_ENOMEM;
@@ -355,7 +347,7 @@ rp_status_t rp_crud_update(rp_crud_t *c, const rp_object_t *o, const char *id, c
         goto done;
     const char *owner_id;
     bool given;
-    if ((st = resolve_owner(c, owner, &owner_id, &given, errors)) != RP_OK)
+    if ((st = resolve_owner(c, owner, &owner_id, &given, &side.owner_check, errors)) != RP_OK)
         goto done;
     const char *old_owner = rp_dbres_null(old, 0, RP_RECORD_COL_OWNER_ID)
                                 ? NULL
@@ -373,11 +365,11 @@ rp_status_t rp_crud_update(rp_crud_t *c, const rp_object_t *o, const char *id, c
         goto done;
     /* Only references that change are checked: a target deleted since does
      * not block edits of other fields. */
-    if (vals != NULL && (st = rp_crud_check_refs(c, o, vals, changes, errors)) != RP_OK)
+    if (vals != NULL && (st = rp_crud_side_refs(&side, o, vals, changes)) != RP_OK)
         goto done;
     if (json_object_size(errors) > 0) {
-        st = refuse_invalid(fail, errors);
-        errors = NULL;
+        if ((st = rp_crud_side_check(c, &side, o, errors, NULL)) == RP_OK)
+            st = refuse_if_errors(fail, &errors);
         goto done;
     }
     bool owner_changed = (owner_id == NULL) != (old_owner == NULL) ||
@@ -391,28 +383,29 @@ rp_status_t rp_crud_update(rp_crud_t *c, const rp_object_t *o, const char *id, c
         goto done;
     }
     if (json_object_size(changes) == 0) {
-        /* Nothing changes: no new version, no history row. */
-        *rec = rp_record_json(o, old, 0);
-        rp_record_hide(*rec, o, &a);
-        st = *rec ? RP_OK : RP_ENOMEM;
+        /* Nothing changes: no new version, no history row; the owner the
+         * body named must still be a user. */
+        if ((st = rp_crud_side_check(c, &side, o, errors, NULL)) != RP_OK ||
+            (st = refuse_if_errors(fail, &errors)) != RP_OK)
+            goto done;
+        st = render(o, &a, old, rec);
         goto done;
     }
-    if ((st = write_update(c, o, id, after, owner_id, changes, errors, &res)) != RP_OK)
+    if ((st = write_update(c, &side, o, id, after, owner_id, changes, errors, &res)) != RP_OK ||
+        (st = refuse_if_errors(fail, &errors)) != RP_OK)
         goto done;
-    if (json_object_size(errors) > 0) {
-        st = refuse_invalid(fail, errors);
-        errors = NULL;
+    if (res == NULL) {
+        st = RP_ERR;
         goto done;
     }
-    *rec = rp_record_json(o, res, 0);
-    rp_record_hide(*rec, o, &a);
-    st = *rec ? RP_OK : RP_ENOMEM;
+    st = render(o, &a, res, rec);
     if (st == RP_OK && (st = rp_crud_hooks_run(c, RP_CRUD_AFTER_UPDATE, o, id, NULL, *rec, old_rec,
                                                fail)) != RP_OK) {
         json_decref(*rec);
         *rec = NULL;
     }
 done:
+    rp_crud_side_clear(&side);
     json_decref(old_rec);
     json_decref(input);
     rp_dbres_free(old);
@@ -446,7 +439,9 @@ static rp_status_t clear_reference(rp_crud_t *c, const rp_object_t *o, const rp_
     const char *owner = rp_dbres_null(old, 0, RP_RECORD_COL_OWNER_ID)
                             ? NULL
                             : rp_dbres_get(old, 0, RP_RECORD_COL_OWNER_ID);
-    st = write_update(c, o, id, after, owner, changes, errors, &res);
+    rp_crud_side_t side = {0};
+    st = write_update(c, &side, o, id, after, owner, changes, errors, &res);
+    rp_crud_side_clear(&side);
     if (st == RP_OK && json_object_size(errors) > 0) {
         st = refuse_invalid(fail, errors);
         errors = NULL;
@@ -512,13 +507,17 @@ static rp_status_t handle_referrers(rp_crud_t *c, const rp_object_t *o, const ch
 
 /* a is the caller's rights on the record it asked to delete; the records
  * a delete cascades to (a NULL) follow their parent, as the reference
- * field's on_delete rule says, whatever the caller's rights on them. */
+ * field's on_delete rule says, whatever the caller's rights on them. A
+ * record nothing refers to is deleted by the statement that looks for its
+ * referrers; when there are some, their rules apply first, one field at a
+ * time, and a second statement deletes it. */
 static rp_status_t delete_at(rp_crud_t *c, const rp_object_t *o, const char *id,
                              const char *if_match, const rp_access_t *a, int depth,
                              rp_crud_fail_t *fail)
 {
     rp_dbres_t *old = NULL;
-    json_t *empty = NULL, *old_rec = NULL;
+    json_t *old_rec = NULL;
+    bool referred = false;
     rp_status_t st = load_for_write(c, o, id, if_match, false, a, a ? a->remove : RP_SCOPE_ALL,
                                     "delete", &old, fail);
     /* Hooks and triggers see the delete the caller asked for; the records
@@ -528,29 +527,12 @@ static rp_status_t delete_at(rp_crud_t *c, const rp_object_t *o, const char *id,
     if (st == RP_OK && a != NULL)
         st = rp_crud_hooks_run(c, RP_CRUD_BEFORE_DELETE, o, id, NULL, NULL, old_rec, fail);
     if (st == RP_OK)
-        st = handle_referrers(c, o, id, depth, fail);
-    const char *p[] = {c->tenant_id, o->name, id, c->actor_id};
-    if (st == RP_OK)
-        st = rp_db_exec(c->ctx->db,
-                        "UPDATE records SET deleted_at = now(), version = version + 1, "
-                        "updated_at = now(), updated_by = $4::uuid WHERE tenant_id = $1 AND "
-                        "object = $2 AND id = $3",
-                        4, p, NULL);
-    /* A deleted record gives its unique values up; restore claims them
-     * again. */
-    if (st == RP_OK)
-        st = rp_db_exec(c->ctx->db,
-                        "DELETE FROM record_unique WHERE tenant_id = $1 AND object = $2 AND "
-                        "record_id = $3",
-                        3, p, NULL);
-    if (st == RP_OK)
-        st = (empty = json_object()) ? RP_OK : RP_ENOMEM;
-    if (st == RP_OK)
-        st = rp_history_add(c->ctx->db, c->tenant_id, o->name, id, "delete", c->actor_id, empty);
+        st = rp_crud_soft_delete(c, o, id, true, &referred);
+    if (st == RP_OK && referred && (st = handle_referrers(c, o, id, depth, fail)) == RP_OK)
+        st = rp_crud_soft_delete(c, o, id, false, &referred);
     if (st == RP_OK && a != NULL)
         st = rp_crud_hooks_run(c, RP_CRUD_AFTER_DELETE, o, id, NULL, NULL, old_rec, fail);
     json_decref(old_rec);
-    json_decref(empty);
     rp_dbres_free(old);
     return st;
 }
@@ -563,12 +545,15 @@ rp_status_t rp_crud_delete(rp_crud_t *c, const rp_object_t *o, const char *id, c
     return delete_at(c, o, id, if_match, &a, 0, fail);
 }
 
+/* A restore is two statements: the locked read and one that checks the
+ * references, clears deleted_at, claims the unique values again and adds
+ * the history row. */
 rp_status_t rp_crud_restore(rp_crud_t *c, const rp_object_t *o, const char *id, json_t **rec,
                             rp_crud_fail_t *fail)
 {
     rp_dbres_t *old = NULL, *res = NULL;
     json_t *data = NULL, *errors = json_object(), *empty = json_object();
-    char *search = NULL;
+    rp_crud_side_t side = {0};
     *rec = NULL;
     rp_access_t a;
     rp_crud_access(c, o, &a);
@@ -580,31 +565,25 @@ rp_status_t rp_crud_restore(rp_crud_t *c, const rp_object_t *o, const char *id, 
     if (errors == NULL || empty == NULL || !json_is_object(data))
         goto done;
     /* A record may not come back pointing at one that is gone. */
-    if ((st = rp_crud_check_refs(c, o, data, NULL, errors)) != RP_OK)
+    if ((st = rp_crud_side_refs(&side, o, data, NULL)) != RP_OK)
         goto done;
-    if (json_object_size(errors) > 0) {
-        st = refuse_invalid(fail, errors);
-        errors = NULL;
+    for (int i = 0; i < o->nfields; i++)
+        if (o->fields[i].unique &&
+            (st = rp_crud_side_field(&side, &o->fields[i],
+                                     json_object_get(data, o->fields[i].name))) != RP_OK)
+            goto done;
+    /* The index rows stayed with the deleted record; the unique values
+     * did not. The searchable fields may have changed meanwhile: the
+     * statement rewrites the search text. */
+    json_decref(side.index);
+    side.index = NULL;
+    if ((st = rp_crud_side_write(c, &side, o, RP_CRUD_WRITE_RESTORE, id, data, NULL, empty, errors,
+                                 &res)) != RP_OK ||
+        (st = refuse_if_errors(fail, &errors)) != RP_OK)
         goto done;
-    }
-    /* The searchable fields may have changed while the record was deleted. */
-    if ((st = rp_search_text_for(o, data, &search)) != RP_OK)
-        goto done;
-    const char *p[] = {c->tenant_id, o->name, id, c->actor_id, search};
-    st = rp_db_exec(c->ctx->db,
-                    "UPDATE records r SET deleted_at = NULL, version = version + 1, updated_at = "
-                    "now(), updated_by = $4::uuid, search_text = rp_search_norm($5) WHERE "
-                    "tenant_id = $1 AND object = $2 AND id = $3 RETURNING " RP_RECORD_COLS,
-                    5, p, &res);
-    for (int i = 0; st == RP_OK && i < o->nfields; i++)
-        if (o->fields[i].unique)
-            st = rp_crud_sync_field(c, o, &o->fields[i], id,
-                                    json_object_get(data, o->fields[i].name), false, errors);
-    if (st != RP_OK)
-        goto done;
-    st = finish_write(c, o, &a, id, "restore", empty, res, &errors, fail, rec);
+    st = res ? render(o, &a, res, rec) : RP_ERR;
 done:
-    free(search);
+    rp_crud_side_clear(&side);
     rp_dbres_free(old);
     rp_dbres_free(res);
     json_decref(data);
